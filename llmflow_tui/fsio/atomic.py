@@ -1,0 +1,63 @@
+"""Atomic, confined writes: temp file in the same folder, fsync, os.replace."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+class ConfinementError(ValueError):
+    """A path would leave the workspace root (``..`` or a symlink escape)."""
+
+
+class FileExistsConflict(FileExistsError):
+    """The target exists and overwriting was not explicitly allowed."""
+
+
+def confine(root: Path, rel: str | Path) -> Path:
+    """Resolve ``rel`` below ``root``; refuse anything that escapes it."""
+    root_resolved = Path(root).resolve()
+    candidate = (root_resolved / rel).resolve()
+    if candidate != root_resolved and root_resolved not in candidate.parents:
+        raise ConfinementError(f"{rel} is outside the workspace {root_resolved}")
+    return candidate
+
+
+def atomic_write_bytes(path: Path, data: bytes, *, overwrite: bool = True) -> Path:
+    """Write ``data`` to ``path`` atomically; with ``overwrite=False`` refuse an existing file."""
+    path = Path(path)
+    if not overwrite and path.exists():
+        raise FileExistsConflict(f"{path} already exists")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if not overwrite:
+            # link() fails if the target appeared meanwhile: no silent overwrite.
+            try:
+                os.link(tmp, path)
+            except FileExistsError as exc:
+                raise FileExistsConflict(f"{path} already exists") from exc
+            except OSError:
+                if path.exists():
+                    raise FileExistsConflict(f"{path} already exists") from None
+                os.replace(tmp, path)
+            else:
+                os.unlink(tmp)
+        else:
+            os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def write_text(root: Path, rel: str | Path, text: str, *, overwrite: bool = False) -> Path:
+    """Write UTF-8 text to ``root/rel`` atomically, confined to ``root``."""
+    target = confine(root, rel)
+    return atomic_write_bytes(target, text.encode("utf-8"), overwrite=overwrite)

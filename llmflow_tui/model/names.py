@@ -1,0 +1,263 @@
+"""The file-name grammar (FORMAT.md §2–3): what a path is, without reading it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+FEATURE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]*$")
+
+# Folders never scanned: VCS, virtualenvs, dependencies, caches, our own state.
+SKIP_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        ".venv",
+        "venv",
+        "env",
+        ".env",
+        "node_modules",
+        "__pycache__",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".tox",
+        ".nox",
+        ".cache",
+        ".idea",
+        ".vscode",
+        ".llmflow",
+        "site-packages",
+        ".hypothesis",
+    }
+)
+
+MARKER_NAMES = frozenset(
+    {
+        "completed",
+        "complete",
+        "end",
+        "waiting",
+        "pause",
+        "paused",
+        "stop",
+        "done",
+        "blocked",
+        "active",
+    }
+)
+
+PLAN = "plan"
+GRAMMAPLAN = "grammaplan"
+NORTH_STAR = "north_star"
+SUBPLAN = "subplan"
+EXECUTION = "execution"
+APPROVED = "approved"
+FIX = "fix"
+RESOLUTION = "resolution"
+SKIPPED = "skipped"
+PARALLEL_JSON = "parallel_json"
+MARKER = "marker"
+
+_SUFFIX_WORD = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9-]+$")
+_NUM = re.compile(r"^\d+$")
+_FEEDBACK = re.compile(
+    r"^(APPROVED|FIX|SKIPPED)_(?:([A-Z0-9][A-Z0-9-]*)_)?(\d+)(_RESOLUTION)?((?:_[A-Za-z][A-Za-z0-9]*)*)$"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FileRef:
+    """What a file is by its name and place: kind, feature token, code, execution index."""
+
+    rel: str
+    kind: str
+    feature: str | None  # the feature token in the name (None for feedback/markers)
+    code: str | None  # achievement code ("31")
+    mm: int | None  # execution index
+    suffixes: tuple[str, ...]  # trailing words, upper-cased ("V2", "ARCHIVED")
+    archived: bool  # by name or by an archive folder
+    bad_name: str | None = None  # why the name does not parse cleanly
+
+    @property
+    def name(self) -> str:
+        return self.rel.rsplit("/", 1)[-1]
+
+    @property
+    def parent(self) -> str:
+        return self.rel.rsplit("/", 1)[0] if "/" in self.rel else ""
+
+
+def _split_suffixes(parts: list[str]) -> tuple[list[str], tuple[str, ...]]:
+    suffixes: list[str] = []
+    while parts and not _NUM.match(parts[-1]) and _SUFFIX_WORD.match(parts[-1]):
+        # A feature token can look like a suffix; only strip while numbers remain before it.
+        if not any(_NUM.match(p) for p in parts[:-1]):
+            break
+        suffixes.insert(0, parts.pop().upper())
+    return parts, tuple(suffixes)
+
+
+def archived_by_path(rel: str) -> bool:
+    parts = rel.split("/")
+    for p in parts[:-1]:
+        low = p.casefold()
+        if (
+            low in ("archive", "archives", "archived")
+            or low.endswith("-archive")
+            or low.endswith("_archive")
+        ):
+            return True
+    stem = parts[-1].rsplit(".", 1)[0].upper()
+    return stem.endswith("_ARCHIVED")
+
+
+def classify(rel: str) -> FileRef | None:
+    """Classify a workspace-relative path by its name; None if it is not a methodology file."""
+    name = rel.rsplit("/", 1)[-1]
+    if name == "parallel.json":
+        return FileRef(rel, PARALLEL_JSON, None, None, None, (), archived_by_path(rel))
+    if name.endswith(".txt"):
+        stem = name[:-4]
+        if stem.casefold() in MARKER_NAMES or _NUM.match(stem):
+            return FileRef(rel, MARKER, None, None, None, (), False)
+        return None
+    if not name.endswith(".md"):
+        return None
+    stem = name[:-3]
+    archived = archived_by_path(rel)
+    if stem.startswith("EXECUTION_TASK_"):
+        parts, suffixes = _split_suffixes(stem[len("EXECUTION_TASK_") :].split("_"))
+        if len(parts) >= 3 and _NUM.match(parts[-1]) and _NUM.match(parts[-2]):
+            feature = "_".join(parts[:-2])
+            bad = None if FEATURE_RE.match(feature) else f"odd feature token {feature!r}"
+            return FileRef(
+                rel, EXECUTION, feature, parts[-2], int(parts[-1]), suffixes, archived, bad
+            )
+        if len(parts) >= 2 and _NUM.match(parts[-1]):
+            feature = "_".join(parts[:-1])
+            return FileRef(
+                rel,
+                EXECUTION,
+                feature,
+                parts[-1],
+                1,
+                suffixes,
+                archived,
+                "no execution index (_MM) in the name",
+            )
+        return FileRef(
+            rel,
+            EXECUTION,
+            "_".join(parts) or None,
+            None,
+            None,
+            suffixes,
+            archived,
+            "no achievement code in the name",
+        )
+    if stem.startswith("SUBPLAN_"):
+        parts, suffixes = _split_suffixes(stem[len("SUBPLAN_") :].split("_"))
+        if len(parts) >= 2 and _NUM.match(parts[-1]):
+            # SUBPLAN_F_31_02 (rare): the first number after the feature is the code.
+            i = len(parts) - 1
+            while i > 1 and _NUM.match(parts[i - 1]):
+                i -= 1
+            feature = "_".join(parts[:i])
+            bad = None if FEATURE_RE.match(feature) else f"odd feature token {feature!r}"
+            return FileRef(rel, SUBPLAN, feature, parts[i], None, suffixes, archived, bad)
+        return FileRef(
+            rel,
+            SUBPLAN,
+            "_".join(parts) or None,
+            None,
+            None,
+            suffixes,
+            archived,
+            "no achievement code in the name",
+        )
+    m = _FEEDBACK.match(stem)
+    if m:
+        prefix, feature, code, resolution, rest = m.groups()
+        suffixes = tuple(s.upper() for s in rest.split("_") if s)
+        kind = {"APPROVED": APPROVED, "SKIPPED": SKIPPED}.get(prefix, FIX)
+        if resolution:
+            kind = RESOLUTION if prefix == "FIX" else kind
+        return FileRef(rel, kind, feature, code, None, suffixes, archived or "ARCHIVED" in suffixes)
+    for prefix, kind in (("GRAMMAPLAN_", GRAMMAPLAN), ("NORTH_STAR_", NORTH_STAR), ("PLAN_", PLAN)):
+        if stem.startswith(prefix):
+            rest = stem[len(prefix) :]
+            parts = rest.split("_")
+            suffixes: tuple[str, ...] = ()
+            while len(parts) > 1 and parts[-1].upper() in (
+                "ARCHIVED",
+                "NESTED",
+                "OLD",
+                "V2",
+                "V3",
+                "BACKUP",
+                "COPY",
+            ):
+                suffixes = (parts.pop().upper(), *suffixes)
+            feature = "_".join(parts)
+            if not feature:
+                return None
+            bad = None if FEATURE_RE.match(feature) else f"odd feature token {feature!r}"
+            return FileRef(
+                rel, kind, feature, None, None, suffixes, archived or "ARCHIVED" in suffixes, bad
+            )
+    return None
+
+
+def is_stale_copy(parent: str, child: str) -> bool:
+    """A folder nested in a plan folder and named like it with "old" appended."""
+    p, c = parent.casefold(), child.casefold()
+    if not c.startswith(p) or c == p:
+        return False
+    rest = c[len(p) :].strip("-_ .")
+    return rest in ("old", "bak", "backup", "copy") or rest.startswith("old")
+
+
+def excluded_dir(parent_name: str, name: str) -> str | None:
+    """Why a folder is not scanned (None: scan it)."""
+    if name in SKIP_DIRS or (name.startswith(".") and name not in (".", "..")):
+        return "skipped"
+    if name.endswith(".egg-info"):
+        return "skipped"
+    if parent_name == name == "work-space":
+        return "a stray work-space/work-space/ folder is not scanned"
+    return None
+
+
+def excluded_path(rel: str) -> bool:
+    """True if a file lies below a folder that discovery never scans (same rules as the walk).
+
+    Stale plan copies are decided by the walk, which knows plan folders; here only the
+    name-only rules apply, plus the stale-copy rule on consecutive folder names."""
+    parts = rel.split("/")[:-1]
+    prev = ""
+    for p in parts:
+        if excluded_dir(prev, p):
+            return True
+        if prev and is_stale_copy(prev, p):
+            return True
+        prev = p
+    return False
+
+
+def group_of(rel_folder: str) -> str | None:
+    """The grouping folder of a plan folder or loose PLAN: the folder right under ``plans/``
+    when the plan is not directly in ``plans/``."""
+    parts = rel_folder.split("/") if rel_folder else []
+    for i, p in enumerate(parts):
+        if p.casefold() == "plans" and i + 1 < len(parts):
+            return parts[i + 1]
+    return None
+
+
+def group_label(group: str | None) -> str | None:
+    if group is None:
+        return None
+    label = group[2:] if group.startswith("a_") else group
+    return label.replace("_", " ")

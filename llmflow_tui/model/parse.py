@@ -1,0 +1,722 @@
+"""Read one file into a compact, picklable summary (a ``Doc``): structure, not whole texts.
+
+Every reader here is total: any bytes produce a ``Doc`` (with problems), never an exception.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import zlib
+from dataclasses import dataclass, field
+
+from . import names as N
+from .text import (
+    ACHIEVEMENT_ID,
+    Fences,
+    Lines,
+    StatusLine,
+    decode,
+    find_fences,
+    first_line,
+    header_block,
+    ids_in,
+    iter_outside,
+    latest_date,
+    looks_binary,
+    normalise_status,
+    parse_date,
+    sections,
+    status_lines,
+    strip_emoji,
+    unescape_name,
+    words,
+)
+from .types import ERROR, WARNING, Problem
+
+PARSER_VERSION = 3
+
+
+@dataclass(frozen=True, slots=True)
+class AchievementEntry:
+    """One achievement as the PLAN text defines (or indexes) it."""
+
+    id: str
+    title: str
+    line: int
+    source: str  # "index" | "definition"
+    marked_done: bool
+    fields: tuple[tuple[str, str], ...] = ()
+    dependencies: tuple[str, ...] | None = None  # None: no structured Dependencies line
+    blocks: tuple[str, ...] = ()
+    hints: tuple[str, ...] = ()
+    effort_text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PlanInfo:
+    achievements: tuple[AchievementEntry, ...]  # definitions first-occurrence, then index-only
+    index_ids: tuple[str, ...]
+    handoff_next: str | None
+    handoff_line: int | None
+    progress_counter: tuple[int, int, int] | None  # (done, total, line)
+    archive_location: str | None
+    parent: str | None  # GRAMMAPLAN feature
+    is_plan_title: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ParallelInfo:
+    level: str | None
+    achievements: tuple[tuple[str, tuple[str, ...], str | None, int | None], ...]
+    # (id, dependencies, recorded status, line)
+
+
+@dataclass(frozen=True, slots=True)
+class Doc:
+    """A file's summary. ``ref`` says what it is by name; the rest comes from its content."""
+
+    ref: N.FileRef
+    size: int
+    mtime_ns: int
+    crc: int
+    title: str = ""
+    header: tuple[tuple[str, str], ...] = ()
+    status_header: StatusLine | None = None
+    status_last: StatusLine | None = None
+    status_count: int = 0
+    date: str | None = None
+    achievement: str | None = None  # header Achievement id (SUBPLAN / EXECUTION)
+    execution_number: str = ""
+    parallel_marker: bool = False
+    phase: tuple[int, int] | None = None
+    planned: int | None = None  # SUBPLAN: executions planned
+    children: tuple[str, ...] = ()  # GRAMMAPLAN: child plan features
+    plan: PlanInfo | None = None
+    parallel: ParallelInfo | None = None
+    problems: tuple[Problem, ...] = field(default_factory=tuple)
+
+    def get(self, *keys: str) -> str:
+        """The first header value among ``keys`` (key words, e.g. "status")."""
+        for k in keys:
+            for hk, hv in self.header:
+                if hk == k:
+                    return hv
+        return ""
+
+
+def read_doc(root: str, ref: N.FileRef, size: int, mtime_ns: int) -> Doc:
+    """Read and summarise ``root/ref.rel``; never raises."""
+    path = f"{root}/{ref.rel}"
+    problems: list[Problem] = []
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(N_MAX + 1)
+    except OSError as exc:
+        return Doc(
+            ref,
+            size,
+            mtime_ns,
+            0,
+            problems=(Problem(ref.rel, None, ERROR, f"cannot read file: {exc.strerror or exc}"),),
+        )
+    crc = zlib.crc32(data)
+    if ref.kind == N.MARKER:
+        return Doc(ref, size, mtime_ns, crc)
+    if looks_binary(data):
+        return Doc(
+            ref,
+            size,
+            mtime_ns,
+            crc,
+            problems=(Problem(ref.rel, None, ERROR, "binary file (contains NUL bytes): not read"),),
+        )
+    if len(data) > N_MAX:
+        data = data[:N_MAX]
+        problems.append(
+            Problem(
+                ref.rel,
+                None,
+                WARNING,
+                f"huge file: only the first {N_MAX // (1024 * 1024)} MB are read",
+            )
+        )
+    text = decode(data)
+    try:
+        return _summarise(ref, size, mtime_ns, crc, text, problems)
+    except RecursionError:  # pragma: no cover - defensive
+        problems.append(Problem(ref.rel, None, ERROR, "file too deeply nested to read"))
+        return Doc(ref, size, mtime_ns, crc, problems=tuple(problems))
+
+
+N_MAX = 4 * 1024 * 1024
+
+
+def _summarise(
+    ref: N.FileRef, size: int, mtime_ns: int, crc: int, text: str, problems: list[Problem]
+) -> Doc:
+    if ref.kind == N.PARALLEL_JSON:
+        info = parse_parallel_json(ref.rel, text, problems)
+        return Doc(ref, size, mtime_ns, crc, parallel=info, problems=tuple(problems))
+    if not text.strip():
+        if ref.kind not in (N.APPROVED, N.FIX, N.RESOLUTION, N.SKIPPED):
+            problems.append(Problem(ref.rel, None, WARNING, "empty file"))
+        return Doc(ref, size, mtime_ns, crc, problems=tuple(problems))
+    fences = find_fences(text)
+    lines = Lines(text)
+    if fences.unclosed_at is not None:
+        problems.append(
+            Problem(
+                ref.rel,
+                lines.number(fences.unclosed_at),
+                WARNING,
+                "code fence is never closed: the rest of the file is code",
+            )
+        )
+    title_line = first_line(text)
+    title = re.sub(r"^#+\s*", "", title_line)
+    header_items, _hend = header_block(text)
+    header = tuple((k, v) for k, v, _o in header_items)
+    statuses = status_lines(text, fences, lines)
+    status_header = None
+    for k, v, off in header_items:
+        if k == "status":
+            norm = normalise_status(v)
+            if norm is not None:
+                status_header = StatusLine(v, norm, lines.number(off))
+            break
+    status_last = statuses[-1] if statuses else None
+    kw: dict = {}
+    kind = ref.kind
+    if kind in (N.SUBPLAN, N.EXECUTION):
+        ach = _get(header, "achievement")
+        ids = ids_in(ach)
+        kw["achievement"] = ids[0] if ids else None
+    if kind == N.EXECUTION:
+        num = _get(header, "execution number", "execution")
+        kw["execution_number"] = num
+        kw["parallel_marker"] = "parallel" in words(_get(header, "parallel group")) or bool(
+            re.search(r"\[PARALLEL\]", num)
+        )
+        phase = _get(header, "phase")
+        m = re.search(r"(\d+)\s*(?:of|/)\s*(\d+)", phase)
+        if not m:
+            m = re.search(r"phase\s*(\d+)\s*(?:of|/)\s*(\d+)", num, re.I)
+        if m:
+            kw["phase"] = (int(m.group(1)), int(m.group(2)))
+        elif re.search(r"\d+\s*of\s*\d+", num):
+            kw["parallel_marker"] = True
+        if (
+            status_header is not None
+            and status_last is not None
+            and len(statuses) > 1
+            and (status_header.norm == "complete") != (status_last.norm == "complete")
+        ):
+            problems.append(
+                Problem(
+                    ref.rel,
+                    status_header.line,
+                    WARNING,
+                    f"header says {status_header.raw!r} but the last Status line "
+                    f"(line {status_last.line}) says {status_last.raw!r}",
+                )
+            )
+    if kind == N.SUBPLAN:
+        kw["planned"] = _planned_executions(text, fences)
+    if kind == N.PLAN:
+        kw["plan"] = parse_plan(ref.rel, text, fences, lines, header, title_line, problems)
+    if kind in (N.GRAMMAPLAN, N.NORTH_STAR):
+        kw["children"] = _children(text, fences)
+    date = latest_date(text)
+    return Doc(
+        ref,
+        size,
+        mtime_ns,
+        crc,
+        title=title[:300],
+        header=_short(header),
+        status_header=status_header,
+        status_last=status_last,
+        status_count=len(statuses),
+        date=date,
+        problems=tuple(problems),
+        **kw,
+    )
+
+
+def _short(header: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    return tuple((k, v[:500]) for k, v in header[:40])
+
+
+def _get(header, *keys: str) -> str:
+    for k in keys:
+        for hk, hv in header:
+            if hk == k:
+                return hv
+    return ""
+
+
+# ---------------------------------------------------------------------------------------
+# PLAN
+
+_DEF_BOLD = re.compile(
+    r"^[ \t]{0,3}\*\*Achievement[ \t]+(\d{1,3}\.\d{1,3})(?!\.?\d|/)[ \t]*(?:\*\*[ \t]*:|:\*\*|:)"
+    r"[ \t]*(.*)$",
+    re.M,
+)
+_DEF_HEADING = re.compile(
+    r"^#{2,6}[ \t]+(?:[^\w\n]*[ \t]*)?Achievement[ \t]+(\d{1,3}\.\d{1,3})(?!\.?\d|/)"
+    r"[ \t]*(?:[:\-–—][ \t]*(.*))?$",
+    re.M,
+)
+_INDEX_ENTRY = re.compile(
+    r"^[ \t]*(?:[-*+]|\d+\.)[ \t]+(?:\[[ xX]\][ \t]+)?(?:[^\w\n*\[]*[ \t]*)?\**"
+    r"Achievement[ \t]+(\d{1,3}\.\d{1,3})(?!\.?\d|/)\**[ \t]*(?:[:\-–—]\**[ \t]*(.*))?$",
+    re.M,
+)
+_FIELD = re.compile(
+    r"^[ \t]*(?:[-*+][ \t]+)?\**[ \t]*(Effort|Estimated Effort|Estimated Time|Time|Success"
+    r"|Success Criteria|Deliverables?|What|Goal|Purpose|Files|Tests|Status|Dependencies"
+    r"|Depends On|Blocks|Priority)[ \t]*(?::\**|\**[ \t]*:)[ \t]*(.*)$",
+    re.M | re.I,
+)
+_HINT = re.compile(
+    r"(?:depends on|prerequisites?|after|requires|needs|builds on)\b[^\n]{0,80}?"
+    r"Achievements?[ \t]+(\d{1,3}\.\d{1,3})(?!\.?\d|/)",
+    re.I,
+)
+_PROGRESS = re.compile(r"\*\*Progress\*\*[ \t]*:[ \t]*\**[ \t]*(\d+)[ \t]*/[ \t]*(\d+)")
+_NEXT_PTR = re.compile(
+    r"(?:⏳[ \t]*)?\**Next\**[ \t]*(?:\**[ \t]*:\**)[^\n]*?Achievement[ \t]+(\d{1,3}\.\d{1,3})(?!\.?\d|/)",
+    re.I,
+)
+_NEXT_ARROW = re.compile(
+    r"Achievement[ \t]+(\d{1,3}\.\d{1,3})(?!\.?\d|/)[^\n]*←[ \t]*\**NEXT", re.I
+)
+_EFFORT_TAIL = re.compile(
+    r"(?:⏱️?|⏱)[ \t]*(.*)$|\(\s*~?\d+(?:\.\d+)?(?:\s*[-–]\s*\d+(?:\.\d+)?)?\s*"
+    r"(?:h|hrs?|hours?|m|mins?|minutes?|d|days?)\s*\)\s*$",
+    re.I,
+)
+_DONE_WORDS = re.compile(r"\**\s*(?:✅\s*)?\**\s*\b(?:COMPLETE|COMPLETED|DONE)\b\**", re.I)
+
+
+def clean_title(raw: str) -> tuple[str, bool, str]:
+    """Strip decorations from an achievement title; return (title, marked done, effort)."""
+    t = raw.strip()
+    done = "✅" in t
+    effort = ""
+    t = re.sub(r"←.*$", "", t)
+    m = _EFFORT_TAIL.search(t)
+    if m:
+        effort = (m.group(1) or m.group(0)).strip(" ()")
+        t = t[: m.start()]
+    t = re.sub(r"\[(?:REVISED|UPDATED|NEW|ADDED|DONE|COMPLETE)[^\]]*\]", "", t, flags=re.I)
+    t = re.sub(r"\((?:NEW|Optional|added|revised)\b[^)]*\)", "", t, flags=re.I)
+    if _DONE_WORDS.search(t):
+        # Only as a decoration at the end ("… ✅ COMPLETE", "✅ **COMPLETE**").
+        m2 = re.search(r"[\s*✅-]*\b(?:COMPLETE|COMPLETED|DONE)\b[\s*!]*$", t)
+        if m2:
+            done = True
+            t = t[: m2.start()]
+    t = strip_emoji(t).replace("✅", "")
+    t = t.replace("**", "").strip().strip("*").strip()
+    t = re.sub(r"[\s:–—-]+$", "", t).strip()
+    t = re.sub(r"\s{2,}", " ", t)
+    return t, done, effort
+
+
+def parse_plan(
+    rel, text: str, fences: Fences, lines: Lines, header, title_line: str, problems: list[Problem]
+) -> PlanInfo:
+    secs = sections(text, fences)
+    index_ranges = [(s.body, s.end) for s in secs if "achievement index" in s.key]
+    desirable = [
+        (s.body, s.end)
+        for s in secs
+        if s.level <= 3
+        and "achievement" in s.key
+        and "index" not in s.key
+        and not any(
+            w in s.key
+            for w in ("tracking", "handoff", "status", "log", "addition", "summary", "related")
+        )
+    ]
+
+    def in_ranges(off: int, ranges) -> bool:
+        return any(a <= off < b for a, b in ranges)
+
+    # Definitions: first occurrence of a number outside the index.
+    candidates: list[tuple[int, str, str, str]] = []  # (offset, id, raw title, shape)
+    for rx, shape in ((_DEF_BOLD, "bold"), (_DEF_HEADING, "heading")):
+        for m in iter_outside(rx, text, fences):
+            if not in_ranges(m.start(), index_ranges):
+                candidates.append((m.start(), _norm_id(m.group(1)), m.group(2) or "", shape))
+    for m in iter_outside(_INDEX_ENTRY, text, fences):
+        if in_ranges(m.start(), desirable) and not in_ranges(m.start(), index_ranges):
+            line_text = text[m.start() : text.find("\n", m.start()) % (len(text) + 1)]
+            if re.match(r"^[ \t]*[-*+][ \t]+\[[ xX]\]", line_text):
+                continue  # checkbox lines are not definitions
+            candidates.append((m.start(), _norm_id(m.group(1)), m.group(2) or "", "bullet"))
+    candidates.sort()
+    heads = sorted(
+        [m.start() for m in iter_outside(re.compile(r"^#{1,6}[ \t]", re.M), text, fences)]
+    )
+    defs: dict[str, AchievementEntry] = {}
+    starts = [c[0] for c in candidates]
+    for i, (off, aid, raw, _shape) in enumerate(candidates):
+        if aid in defs:
+            continue
+        end = len(text)
+        for s in starts[i + 1 :]:
+            if s > off:
+                end = s
+                break
+        eol = text.find("\n", off)
+        eol = len(text) if eol == -1 else eol
+        for h in heads:
+            if eol < h < end:
+                end = h
+                break
+        defs[aid] = _definition(aid, raw, off, eol, end, text, fences, lines)
+    # Index entries.
+    index: dict[str, AchievementEntry] = {}
+    for a, b in index_ranges:
+        for rx in (_INDEX_ENTRY, _DEF_BOLD):
+            for m in iter_outside(rx, text, fences, a, b):
+                aid = _norm_id(m.group(1))
+                if aid in index:
+                    continue
+                title, done, effort = clean_title(m.group(2) or "")
+                line_text = text[m.start() : m.end()]
+                if re.match(r"^[ \t]*[-*+][ \t]+\[[xX]\]", line_text):
+                    done = True
+                index[aid] = AchievementEntry(
+                    aid, title, lines.number(m.start()), "index", done, effort_text=effort
+                )
+    entries: list[AchievementEntry] = []
+    for aid, d in defs.items():
+        idx = index.get(aid)
+        if idx is not None:
+            if idx.title and d.title and _loose(idx.title) != _loose(d.title):
+                problems.append(
+                    Problem(
+                        rel,
+                        idx.line,
+                        WARNING,
+                        f"Achievement {aid}: index title {idx.title!r} differs "
+                        f"from the definition {d.title!r}",
+                    )
+                )
+            d = AchievementEntry(
+                d.id,
+                d.title or idx.title,
+                d.line,
+                "both",
+                d.marked_done or idx.marked_done,
+                d.fields,
+                d.dependencies,
+                d.blocks,
+                d.hints,
+                d.effort_text or idx.effort_text,
+            )
+        entries.append(d)
+    for aid, idx in index.items():
+        if aid not in defs:
+            if defs:
+                problems.append(
+                    Problem(
+                        rel,
+                        idx.line,
+                        WARNING,
+                        f"Achievement {aid} is in the index but never defined",
+                    )
+                )
+            entries.append(idx)
+    if index:
+        for aid, d in defs.items():
+            if aid not in index:
+                problems.append(
+                    Problem(
+                        rel,
+                        d.line,
+                        WARNING,
+                        f"Achievement {aid} is defined but missing from the index",
+                    )
+                )
+    # Handoff: the last "Current Status & Handoff" section.
+    handoff_next = None
+    handoff_line = None
+    handoffs = [s for s in secs if s.level == 2 and "handoff" in s.key]
+    if handoffs:
+        s = handoffs[-1]
+        end = next((t.start for t in secs if t.start > s.start and t.level <= 2), len(text))
+        for rx in (_NEXT_PTR, _NEXT_ARROW):
+            m = next(iter_outside(rx, text, fences, s.body, end), None)
+            if m:
+                handoff_next = _norm_id(m.group(1))
+                handoff_line = lines.number(m.start())
+                break
+    if handoff_next is None:
+        m = next(iter_outside(_NEXT_ARROW, text, fences), None)
+        if m:
+            handoff_next = _norm_id(m.group(1))
+            handoff_line = lines.number(m.start())
+    counter = None
+    m = next(iter_outside(_PROGRESS, text, fences), None)
+    if m:
+        counter = (int(m.group(1)), int(m.group(2)), lines.number(m.start()))
+    archive_location = _get(header, "archive location") or None
+    if archive_location:
+        archive_location = archive_location.strip("`* ").rstrip("/") or None
+    parent = None
+    for key in ("parent grammaplan", "parent", "grammaplan", "parent plan"):
+        v = _get(header, key)
+        m = re.search(r"GRAMMAPLAN_([A-Z0-9][A-Z0-9-]*)", unescape_name(v))
+        if m:
+            parent = m.group(1)
+            break
+    ordered = sorted(entries, key=lambda e: _id_key(e.id))
+    is_plan_title = bool(re.match(r"^#\s*PLAN\b", title_line, re.I))
+    return PlanInfo(
+        tuple(ordered),
+        tuple(sorted(index, key=_id_key)),
+        handoff_next,
+        handoff_line,
+        counter,
+        archive_location,
+        parent,
+        is_plan_title,
+    )
+
+
+def _loose(t: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "", t.casefold())
+
+
+def _norm_id(aid: str) -> str:
+    a, b = aid.split(".")
+    return f"{int(a)}.{int(b)}"
+
+
+def _id_key(aid: str) -> tuple[int, int]:
+    a, b = aid.split(".")
+    return int(a), int(b)
+
+
+def _definition(
+    aid: str, raw: str, off: int, eol: int, end: int, text: str, fences: Fences, lines: Lines
+) -> AchievementEntry:
+    title, done, effort = clean_title(raw)
+    fields: list[tuple[str, str]] = []
+    deps: tuple[str, ...] | None = None
+    blocks: list[str] = []
+    for m in iter_outside(_FIELD, text, fences, eol, end):
+        key = m.group(1).title()
+        value = m.group(2).strip().strip("*").strip()
+        if key in ("Dependencies", "Depends On"):
+            found = tuple(dict.fromkeys(i for i in ids_in(value) if i != aid))
+            deps = found if deps is None else tuple(dict.fromkeys(deps + found))
+        elif key == "Blocks":
+            blocks.extend(i for i in ids_in(value) if i != aid)
+        if key in ("Effort", "Estimated Effort", "Estimated Time", "Time") and not effort:
+            effort = value
+        if key == "Status" and "✅" in value:
+            done = True
+        fields.append((key, value[:300]))
+    hints = tuple(
+        dict.fromkeys(
+            _norm_id(m.group(1))
+            for m in _HINT.finditer(text, eol, end)
+            if _norm_id(m.group(1)) != aid
+        )
+    )
+    if deps is not None:
+        hints = tuple(h for h in hints if h not in deps)
+    return AchievementEntry(
+        aid,
+        title,
+        lines.number(off),
+        "definition",
+        done,
+        tuple(fields),
+        deps,
+        tuple(dict.fromkeys(blocks)),
+        hints,
+        effort,
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# SUBPLAN, GRAMMAPLAN
+
+_EXEC_NAME = re.compile(r"EXECUTION_TASK_[A-Z0-9-]+_(\d+)_(\d{2})")
+
+
+def _planned_executions(text: str, fences: Fences) -> int | None:
+    secs = sections(text, fences)
+    for s in secs:
+        if (
+            "active execution" in s.key
+            or "planned execution" in s.key
+            or ("execution" in s.key and "task" in s.key and "result" not in s.key)
+        ):
+            body = unescape_name(text[s.body : s.end])
+            mms = {m.group(2) for m in _EXEC_NAME.finditer(body)}
+            if mms:
+                return len(mms)
+            rows = [ln for ln in body.splitlines() if ln.strip().startswith("|")]
+            data = [r for r in rows[2:] if r.strip("|-: \t")]
+            if data:
+                return len(data)
+            boxes = re.findall(r"^[ \t]*[-*+][ \t]+\[[ xX]\]", body, re.M)
+            if boxes:
+                return len(boxes)
+    return None
+
+
+_PLAN_REF = re.compile(r"PLAN_([A-Z0-9][A-Z0-9-]*)")
+
+
+def _children(text: str, fences: Fences) -> tuple[str, ...]:
+    found: list[str] = []
+    for m in iter_outside(re.compile(r"^[ \t]*\|.*$", re.M), text, fences):
+        row = unescape_name(m.group(0))
+        for p in _PLAN_REF.finditer(row):
+            start = p.start()
+            if (
+                start >= 5
+                and row[start - 5 : start] in ("GRAMMA", "AMMA")
+                or row[max(0, start - 6) : start].endswith("GRAMMA")
+            ):
+                continue
+            found.append(p.group(1))
+    return tuple(dict.fromkeys(found))
+
+
+# ---------------------------------------------------------------------------------------
+# parallel.json
+
+PARALLEL_SCHEMA = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "required": ["achievements"],
+    "properties": {
+        "plan_name": {"type": "string"},
+        "parallelization_level": {
+            "type": "string",
+            "enum": ["level_1", "level_2", "level_3"],
+        },
+        "created_date": {"type": ["string", "null"]},
+        "achievements": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["achievement_id", "dependencies"],
+                "properties": {
+                    "achievement_id": {"type": "string", "pattern": r"^\d+\.\d+$"},
+                    "title": {"type": "string"},
+                    "dependencies": {
+                        "type": "array",
+                        "items": {"type": "string", "pattern": r"^\d+\.\d+$"},
+                    },
+                    "estimated_hours": {"type": ["number", "string", "null"]},
+                    "status": {"type": ["string", "null"]},
+                    "executor": {"type": ["string", "null"]},
+                },
+            },
+        },
+        "notes": {"type": ["string", "array", "null"]},
+    },
+}
+
+
+def parse_parallel_json(rel: str, text: str, problems: list[Problem]) -> ParallelInfo | None:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        problems.append(
+            Problem(
+                rel,
+                exc.lineno,
+                ERROR,
+                f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}",
+            )
+        )
+        return None
+    except (ValueError, RecursionError) as exc:
+        problems.append(Problem(rel, None, ERROR, f"invalid JSON: {exc}"))
+        return None
+    try:
+        import jsonschema  # imported only when a parallel.json is actually read
+
+        validator = jsonschema.Draft202012Validator(PARALLEL_SCHEMA)
+        errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+        for err in errors[:20]:
+            where = "/".join(str(p) for p in err.absolute_path) or "(top level)"
+            problems.append(
+                Problem(
+                    rel,
+                    _json_line(text, err.absolute_path),
+                    ERROR,
+                    f"schema: {where}: {err.message}",
+                )
+            )
+    except RecursionError:
+        problems.append(Problem(rel, None, ERROR, "JSON nested too deeply to validate"))
+    if not isinstance(data, dict):
+        return None
+    level = data.get("parallelization_level")
+    items = data.get("achievements")
+    out = []
+    seen: set[str] = set()
+    if isinstance(items, list):
+        for item in items:
+            if not isinstance(item, dict):
+                continue
+            raw_id = str(item.get("achievement_id", "")).strip()
+            ids = ids_in(raw_id)
+            if not ids:
+                continue
+            aid = ids[0]
+            if aid in seen:
+                problems.append(
+                    Problem(
+                        rel, _find_line(text, raw_id), WARNING, f"achievement {aid} is listed twice"
+                    )
+                )
+                continue
+            seen.add(aid)
+            deps_raw = item.get("dependencies") or []
+            deps: list[str] = []
+            if isinstance(deps_raw, list):
+                for d in deps_raw:
+                    deps.extend(ids_in(str(d)))
+            elif isinstance(deps_raw, str):
+                deps.extend(ids_in(deps_raw))
+            status = item.get("status")
+            out.append(
+                (
+                    aid,
+                    tuple(dict.fromkeys(d for d in deps if d != aid)),
+                    str(status) if status not in (None, "") else None,
+                    _find_line(text, raw_id),
+                )
+            )
+    return ParallelInfo(level if isinstance(level, str) else None, tuple(out))
+
+
+def _find_line(text: str, needle: str) -> int | None:
+    if not needle:
+        return None
+    i = text.find(f'"{needle}"')
+    return None if i == -1 else text.count("\n", 0, i) + 1
+
+
+def _json_line(text: str, path) -> int | None:
+    """Best effort: the line of the last string key or id named in a JSON error path."""
+    keys = [p for p in path if isinstance(p, str)]
+    return _find_line(text, keys[-1]) if keys else None
+
+
+_ = (ACHIEVEMENT_ID, parse_date)  # re-exported helpers used by callers

@@ -1,0 +1,662 @@
+"""The one state engine: filesystem facts of one plan → achievements, states, reasons, problems.
+
+``build_plan`` is a pure function of the documents attached to one feature, so a file change
+re-derives exactly one plan (FORMAT.md §9, DESIGN.md "Workflow states").
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from . import names as N
+from .parse import AchievementEntry, Doc
+from .text import code_of, id_key, parse_date, parse_effort
+from .types import (
+    APPROVED,
+    AWAITING_REVIEW,
+    BLOCKED,
+    ERROR,
+    EXECUTING,
+    HAD_FIXES,
+    NEEDS_FIX,
+    NOT_STARTED,
+    PLAN_ACTIVE,
+    PLAN_COMPLETE,
+    PLAN_COMPLETE_UNVERIFIED,
+    PLAN_NEEDS_ATTENTION,
+    PLAN_NOT_STARTED,
+    RESOLUTION_SUBMITTED,
+    STALE,
+    SUBPLAN_READY,
+    WARNING,
+    Achievement,
+    Execution,
+    Plan,
+    Problem,
+    Reason,
+)
+
+SKIPPED_FLAG = "skipped"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    now: float | None = None  # epoch seconds; None: the time of each load/apply
+    stale_days: float = 7.0
+
+
+def _is_nested_plan_doc(doc: Doc) -> bool:
+    parent = doc.ref.parent
+    return parent.rsplit("/", 1)[-1] == doc.ref.feature
+
+
+def plan_candidates(feature: str, docs: Iterable[Doc]) -> list[Doc]:
+    """PLAN files that really are this feature's PLAN: named like their folder, or loose
+    (not inside another plan's folder) with a ``# PLAN`` title. Best first."""
+    out = []
+    for d in docs:
+        if d.ref.kind != N.PLAN or d.ref.feature != feature:
+            continue
+        nested = _is_nested_plan_doc(d)
+        titled = d.plan is not None and d.plan.is_plan_title
+        if nested or titled:
+            out.append(d)
+    out.sort(
+        key=lambda d: (
+            d.ref.archived,
+            not _is_nested_plan_doc(d),
+            bool(d.ref.suffixes),
+            d.ref.rel.count("/"),
+            d.ref.rel,
+        )
+    )
+    return out
+
+
+def _date_epoch(date: str | None) -> float | None:
+    if not date:
+        return None
+    try:
+        return time.mktime(time.strptime(date, "%Y-%m-%d"))
+    except (ValueError, OverflowError):
+        return None
+
+
+def build_plan(
+    feature: str, docs: list[Doc], settings: Settings, nested_folder: str | None
+) -> tuple[Plan | None, tuple[Problem, ...]]:
+    """Derive one plan (or orphan) from every document attached to ``feature``."""
+    problems: list[Problem] = []
+    for d in docs:
+        problems.extend(d.problems)
+    candidates = plan_candidates(feature, docs)
+    plan_doc = candidates[0] if candidates else None
+    for extra in candidates[1:]:
+        if not extra.ref.archived and not plan_doc.ref.archived:
+            problems.append(
+                Problem(
+                    extra.ref.rel,
+                    None,
+                    WARNING,
+                    f"second PLAN for {feature}: {plan_doc.ref.rel} is used",
+                )
+            )
+    work = [
+        d
+        for d in docs
+        if d.ref.kind in (N.SUBPLAN, N.EXECUTION, N.APPROVED, N.FIX, N.RESOLUTION, N.SKIPPED)
+    ]
+    if plan_doc is None and not any(d.ref.kind in (N.SUBPLAN, N.EXECUTION) for d in work):
+        return None, tuple(sorted(set(problems)))
+    orphan = plan_doc is None
+    info = plan_doc.plan if plan_doc is not None else None
+    parallel_doc = None
+    if plan_doc is not None:
+        pfolder = plan_doc.ref.parent
+        for d in docs:
+            if d.ref.kind == N.PARALLEL_JSON and d.ref.parent == pfolder:
+                parallel_doc = d
+                break
+    # Achievement list: the PLAN's, else (orphans, empty plans) guessed from file codes.
+    entries: dict[str, AchievementEntry] = {}
+    if info is not None:
+        for e in info.achievements:
+            entries[e.id] = e
+    by_code: dict[str, list[str]] = {}
+    for aid in entries:
+        by_code.setdefault(code_of(aid), []).append(aid)
+    plan_rel = plan_doc.ref.rel if plan_doc else None
+    for code, ids in by_code.items():
+        if len(ids) > 1:
+            problems.append(
+                Problem(
+                    plan_rel or "",
+                    None,
+                    WARNING,
+                    f"code collision: achievements {' and '.join(ids)} are both "
+                    f"written {code!r} in file names",
+                )
+            )
+    archive_prefixes: list[str] = []
+    if info is not None and info.archive_location:
+        loc = info.archive_location.strip("/")
+        archive_prefixes.append(loc + "/")
+        if plan_doc.ref.parent:
+            archive_prefixes.append(f"{plan_doc.ref.parent}/{loc}/")
+
+    def archived(d: Doc) -> bool:
+        return d.ref.archived or any(d.ref.rel.startswith(p) for p in archive_prefixes)
+
+    def in_folder(d: Doc) -> bool:
+        return bool(nested_folder) and d.ref.rel.startswith(nested_folder + "/")
+
+    def resolve(d: Doc) -> str | None:
+        code = d.ref.code
+        header_id = d.achievement
+        if code is None:
+            return header_id if header_id in entries or not entries else None
+        ids = by_code.get(code)
+        if ids:
+            if len(ids) > 1 and header_id in ids:
+                return header_id
+            return ids[0]
+        if header_id and header_id in entries:
+            return header_id
+        if not entries or orphan:
+            guess = f"{int(code[0])}.{int(code[1:])}" if len(code) > 1 else f"{int(code)}.0"
+            return guess
+        problems.append(
+            Problem(
+                d.ref.rel,
+                None,
+                WARNING,
+                f"code {code!r} matches no achievement of PLAN_{feature}.md",
+            )
+        )
+        return None
+
+    attached: dict[str, list[Doc]] = {}
+    for d in work:
+        aid = resolve(d)
+        if aid is None:
+            continue
+        attached.setdefault(aid, []).append(d)
+        if aid not in entries:
+            entries[aid] = AchievementEntry(aid, "", 0, "files", False)
+    # parallel.json: ids and dependencies are truth; recorded statuses are shown only.
+    pj_deps: dict[str, tuple[str, ...]] = {}
+    pj_status: dict[str, str | None] = {}
+    if parallel_doc is not None and parallel_doc.parallel is not None:
+        for aid, deps, status, line in parallel_doc.parallel.achievements:
+            if aid not in entries:
+                problems.append(
+                    Problem(
+                        parallel_doc.ref.rel,
+                        line,
+                        WARNING,
+                        f"parallel.json lists achievement {aid}, which "
+                        f"PLAN_{feature}.md does not define",
+                    )
+                )
+                continue
+            pj_deps[aid] = deps
+            pj_status[aid] = status
+    # Dependencies: structured Dependencies lines ∪ parallel.json ∪ reversed Blocks.
+    deps: dict[str, list[str]] = {aid: [] for aid in entries}
+    for aid, e in entries.items():
+        for dep in (e.dependencies or ()) + pj_deps.get(aid, ()):
+            if dep not in deps[aid]:
+                deps[aid].append(dep)
+    for aid, e in entries.items():
+        for b in e.blocks:
+            if b in deps and aid not in deps[b]:
+                deps[b].append(aid)
+    for aid, ds in deps.items():
+        for dep in list(ds):
+            if dep not in entries:
+                src = (
+                    parallel_doc.ref.rel
+                    if parallel_doc and dep in pj_deps.get(aid, ())
+                    else plan_rel or ""
+                )
+                line = entries[aid].line or None
+                problems.append(
+                    Problem(
+                        src,
+                        line if src == plan_rel else None,
+                        ERROR,
+                        f"achievement {aid} depends on unknown achievement {dep}",
+                    )
+                )
+                ds.remove(dep)
+    cycle_members = set()
+    for cycle in _cycles(deps):
+        cycle_members.update(cycle)
+        problems.append(
+            Problem(
+                parallel_doc.ref.rel if parallel_doc else plan_rel or "",
+                None,
+                ERROR,
+                "dependency cycle: " + " → ".join(cycle + [cycle[0]]),
+            )
+        )
+    now = settings.now if settings.now is not None else time.time()
+    # Per-achievement state.
+    achievements: list[Achievement] = []
+    state_of: dict[str, str] = {}
+    pending: list[tuple[str, dict]] = []
+    for aid in sorted(entries, key=id_key):
+        e = entries[aid]
+        files = attached.get(aid, [])
+        result = _achievement_state(aid, e, files, archived, in_folder, now, settings, problems)
+        state_of[aid] = result["state"]
+        pending.append((aid, result))
+    any_feedback = any(d.ref.kind in (N.APPROVED, N.FIX, N.RESOLUTION, N.SKIPPED) for d in work)
+    for aid, r in pending:
+        e = entries[aid]
+        flags = list(r["flags"])
+        reasons = list(r["reasons"])
+        unmet = [d for d in deps[aid] if state_of.get(d) != APPROVED]
+        if r["state"] != APPROVED and (unmet or aid in cycle_members):
+            flags.insert(0, BLOCKED)
+            why = (
+                f"waits for {', '.join(unmet)} (not approved)"
+                if unmet
+                else "part of a dependency cycle"
+            )
+            reasons.append(Reason(f"blocked: {why}", plan_rel, e.line or None))
+        if e.marked_done and r["state"] != APPROVED and plan_rel and not orphan and any_feedback:
+            problems.append(
+                Problem(
+                    plan_rel,
+                    e.line or None,
+                    WARNING,
+                    f"PLAN marks achievement {aid} ✅ but there is no APPROVED_{code_of(aid)}.md",
+                )
+            )
+        effort = parse_effort(e.effort_text) if e.effort_text else None
+        achievements.append(
+            Achievement(
+                id=aid,
+                title=e.title,
+                state=r["state"],
+                flags=tuple(flags),
+                reasons=tuple(reasons),
+                source=e.source,
+                line=e.line or None,
+                subplan=r["subplan"],
+                subplans=r["subplans"],
+                executions=r["executions"],
+                feedback=r["feedback"],
+                feedback_files=r["feedback_files"],
+                dependencies=tuple(deps[aid]),
+                blocks=e.blocks,
+                dependency_hints=e.hints,
+                effort=effort,
+                fields=e.fields,
+                planned_executions=r["planned"],
+                recorded_status=pj_status.get(aid),
+                marked_done=e.marked_done,
+            )
+        )
+    # Duplicates across files of one achievement are reported by _achievement_state.
+    approved = {a.id for a in achievements if a.state == APPROVED}
+    ready = tuple(a.id for a in achievements if a.state != APPROVED and BLOCKED not in a.flags)
+    nxt = ready[0] if ready else None
+    waves = _waves([a.id for a in achievements if a.state != APPROVED], deps, approved)
+    # Counters in the text lag the files: report, never trust.
+    if info is not None and info.progress_counter is not None:
+        done, total, line = info.progress_counter
+        if (done, total) != (len(approved), len(achievements)):
+            problems.append(
+                Problem(
+                    plan_rel,
+                    line,
+                    WARNING,
+                    f"**Progress** says {done}/{total} but the files say "
+                    f"{len(approved)}/{len(achievements)} approved",
+                )
+            )
+    if info is not None and info.handoff_next and info.handoff_next != nxt and nxt is not None:
+        problems.append(
+            Problem(
+                plan_rel,
+                info.handoff_line,
+                WARNING,
+                f"handoff says next is {info.handoff_next}; the files say {nxt}",
+            )
+        )
+    # Plan state.
+    header_status = plan_doc.status_header if plan_doc else None
+    plan_reasons: list[Reason] = []
+    live_execs = [x for a in achievements for x in a.live_executions]
+    if any(a.state == NEEDS_FIX for a in achievements):
+        ids = [a.id for a in achievements if a.state == NEEDS_FIX]
+        state = PLAN_NEEDS_ATTENTION
+        plan_reasons.append(Reason(f"open FIX on {', '.join(ids)}", plan_rel))
+    elif achievements and len(approved) == len(achievements):
+        state = PLAN_COMPLETE
+        plan_reasons.append(Reason(f"all {len(achievements)} achievements approved", plan_rel))
+    elif not any_feedback and (
+        (
+            header_status is not None
+            and header_status.norm == "complete"
+            and all(x.complete for x in live_execs)
+        )
+        or (achievements and all(a.state == AWAITING_REVIEW for a in achievements))
+    ):
+        state = PLAN_COMPLETE_UNVERIFIED
+        plan_reasons.append(
+            Reason("no feedback files, but its documents all claim completion", plan_rel)
+        )
+    elif any(a.state != NOT_STARTED for a in achievements):
+        state = PLAN_ACTIVE
+        plan_reasons.append(Reason(f"{len(approved)}/{len(achievements)} approved", plan_rel))
+    else:
+        state = PLAN_NOT_STARTED
+        plan_reasons.append(Reason("no SUBPLAN, execution or feedback yet", plan_rel))
+    markers = tuple(
+        sorted(
+            {
+                d.ref.name[:-4].casefold()
+                for d in docs
+                if d.ref.kind == N.MARKER
+                and plan_doc is not None
+                and d.ref.parent == plan_doc.ref.parent
+            }
+        )
+    )
+    folder = nested_folder
+    group_folder = (
+        folder.rsplit("/", 1)[0]
+        if folder and "/" in folder
+        else (plan_doc.ref.parent if plan_doc and not folder else "")
+    )
+    group = N.group_of(group_folder) if (folder or plan_doc) else None
+    if orphan:
+        group = None
+    get = plan_doc.get if plan_doc else (lambda *k: "")
+    title = plan_doc.title if plan_doc else f"{feature} (orphan: no PLAN)"
+    title = re.sub(r"^PLAN\s*[:\-–—]\s*", "", title, flags=re.I)
+    plan = Plan(
+        name=feature,
+        path=plan_rel,
+        folder=folder,
+        group=group,
+        group_label=N.group_label(group),
+        title=title,
+        state=state,
+        reasons=tuple(plan_reasons),
+        achievements=tuple(achievements),
+        markers=markers,
+        status_text=get("status"),
+        priority=get("priority"),
+        created=get("created"),
+        goal=get("goal"),
+        parent=info.parent if info else None,
+        handoff_next=info.handoff_next if info else None,
+        next=nxt,
+        ready=ready,
+        waves=waves,
+        parallel_json=parallel_doc.ref.rel if parallel_doc else None,
+        parallel_level=parallel_doc.parallel.level
+        if parallel_doc and parallel_doc.parallel
+        else None,
+        orphan=orphan,
+        archived=bool(plan_doc and archived(plan_doc)),
+    )
+    if orphan:
+        problems.append(
+            Problem(
+                work[0].ref.rel,
+                None,
+                WARNING,
+                f"orphan feature {feature}: {len(work)} file(s) but no PLAN_{feature}.md",
+            )
+        )
+    return plan, tuple(sorted(set(problems), key=_problem_key))
+
+
+def _problem_key(p: Problem):
+    return (p.path, p.line or 0, p.severity, p.message)
+
+
+_VERSION = re.compile(r"^V(\d+)$")
+
+
+def _suffix_rank(d: Doc) -> tuple:
+    s = d.ref.suffixes
+    vs = [int(m.group(1)) for x in s if (m := _VERSION.match(x))]
+    return (bool(s), max(vs) if vs else (1 if s else 0), d.ref.rel)
+
+
+def _achievement_state(
+    aid: str,
+    e: AchievementEntry,
+    files: list[Doc],
+    archived,
+    in_folder,
+    now: float,
+    settings: Settings,
+    problems: list[Problem],
+) -> dict:
+    code = code_of(aid)
+    subplans = [d for d in files if d.ref.kind == N.SUBPLAN]
+    execs = [d for d in files if d.ref.kind == N.EXECUTION]
+    approved = [d for d in files if d.ref.kind == N.APPROVED]
+    fixes = [d for d in files if d.ref.kind == N.FIX]
+    resolutions = [d for d in files if d.ref.kind == N.RESOLUTION]
+    skipped = [d for d in files if d.ref.kind == N.SKIPPED]
+    # SUBPLAN: nested (inside the plan folder) beats flat; live beats archived.
+    subplans.sort(key=lambda d: (archived(d), not in_folder(d), bool(d.ref.suffixes), d.ref.rel))
+    live_subplans = [d for d in subplans if not archived(d)]
+    if len(live_subplans) > 1:
+        first = live_subplans[0]
+        for other in live_subplans[1:]:
+            same = other.crc == first.crc
+            problems.append(
+                Problem(
+                    other.ref.rel,
+                    None,
+                    WARNING,
+                    f"duplicate SUBPLAN for {aid}: {first.ref.rel} is used"
+                    + ("" if same else " (the two differ)"),
+                )
+            )
+    subplan = live_subplans[0] if live_subplans else None
+    # Executions: a suffixed redo supersedes the same MM.
+    by_mm: dict[int, list[Doc]] = {}
+    for d in execs:
+        by_mm.setdefault(d.ref.mm or 0, []).append(d)
+    winners = set()
+    for group in by_mm.values():
+        live = [d for d in group if not archived(d)] or group
+        winners.add(max(live, key=_suffix_rank).ref.rel)
+    executions: list[Execution] = []
+    for d in sorted(execs, key=lambda d: (d.ref.mm or 0, _suffix_rank(d))):
+        last = d.status_last
+        complete = last is not None and last.norm == "complete"
+        if d.ref.suffixes and any(s not in ("ARCHIVED", "NESTED") for s in d.ref.suffixes):
+            kind = "redo"
+        elif d.phase is not None:
+            kind = "phase"
+        elif d.parallel_marker:
+            kind = "parallel"
+        else:
+            kind = "single"
+        executions.append(
+            Execution(
+                path=d.ref.rel,
+                number=d.ref.mm or 0,
+                suffix="_".join(d.ref.suffixes),
+                status=last.norm if last else "unknown",
+                status_text=last.raw if last else "",
+                status_line=last.line if last else None,
+                complete=complete,
+                kind=kind,
+                superseded=d.ref.rel not in winners,
+                phase=d.phase,
+                archived=archived(d),
+                date=d.date,
+            )
+        )
+    if len([x for x in executions if not x.superseded and not x.archived]) > 1:
+        executions = [x if x.kind != "single" else _replace_kind(x, "parallel") for x in executions]
+    live = [x for x in executions if not x.superseded and not x.archived]
+    considered = live or [x for x in executions if not x.superseded]
+    planned = subplan.planned if subplan is not None else None
+    flags: list[str] = []
+    reasons: list[Reason] = []
+    feedback = None
+    if approved:
+        state = APPROVED
+        feedback = "approved"
+        reasons.append(Reason(f"{approved[0].ref.name} exists", approved[0].ref.rel))
+        if fixes:
+            flags.append(HAD_FIXES)
+            reasons.append(Reason(f"approved after {fixes[0].ref.name}", fixes[0].ref.rel))
+    elif skipped:
+        state = APPROVED
+        feedback = "approved"
+        flags.append(SKIPPED_FLAG)
+        reasons.append(
+            Reason(f"{skipped[0].ref.name} exists: skipped by decision", skipped[0].ref.rel)
+        )
+    elif fixes:
+        state = NEEDS_FIX
+        feedback = "fix"
+        reasons.append(
+            Reason(f"{fixes[0].ref.name} exists and no APPROVED_{code}.md", fixes[0].ref.rel)
+        )
+        if resolutions:
+            flags.append(RESOLUTION_SUBMITTED)
+            reasons.append(Reason(f"{resolutions[0].ref.name} submitted", resolutions[0].ref.rel))
+    elif (
+        considered
+        and all(x.complete for x in considered)
+        and (planned is None or len(considered) >= planned)
+    ):
+        state = AWAITING_REVIEW
+        names = ", ".join(x.path.rsplit("/", 1)[-1] for x in considered)
+        reasons.append(
+            Reason(
+                f"all executions complete ({names}); no APPROVED or FIX yet",
+                considered[-1].path,
+                considered[-1].status_line,
+            )
+        )
+    elif considered:
+        state = EXECUTING
+        done = sum(1 for x in considered if x.complete)
+        total = max(len(considered), planned or 0)
+        open_x = next((x for x in considered if not x.complete), None)
+        if open_x is not None:
+            reasons.append(
+                Reason(
+                    f"{done}/{total} executions complete; {open_x.path.rsplit('/', 1)[-1]} says "
+                    f"{open_x.status_text or 'no status'!r}",
+                    open_x.path,
+                    open_x.status_line,
+                )
+            )
+        else:
+            reasons.append(
+                Reason(
+                    f"{done}/{total} executions complete (SUBPLAN plans {planned})",
+                    subplan.ref.rel if subplan else None,
+                )
+            )
+        # Stale: no activity for N days (dates written in the files first, then mtime).
+        latest = None
+        for x in considered:
+            doc = next(d for d in execs if d.ref.rel == x.path)
+            t = _date_epoch(doc.date)
+            if t is None:
+                t = doc.mtime_ns / 1e9
+            latest = t if latest is None else max(latest, t)
+        if latest is not None and now - latest > settings.stale_days * 86400:
+            flags.append(STALE)
+            days = int((now - latest) // 86400)
+            reasons.append(Reason(f"stale: no activity for {days} days", considered[-1].path))
+    elif subplan is not None:
+        state = SUBPLAN_READY
+        reasons.append(Reason(f"{subplan.ref.name} exists; no EXECUTION_TASK yet", subplan.ref.rel))
+    else:
+        state = NOT_STARTED
+        reasons.append(Reason("no SUBPLAN, execution or feedback yet"))
+    feedback_files = tuple(d.ref.rel for d in approved + fixes + resolutions + skipped)
+    return {
+        "state": state,
+        "flags": flags,
+        "reasons": reasons,
+        "subplan": subplan.ref.rel if subplan else None,
+        "subplans": tuple(d.ref.rel for d in subplans),
+        "executions": tuple(executions),
+        "feedback": feedback,
+        "feedback_files": feedback_files,
+        "planned": planned,
+    }
+
+
+def _replace_kind(x: Execution, kind: str) -> Execution:
+    from dataclasses import replace
+
+    return replace(x, kind=kind)
+
+
+def _cycles(deps: dict[str, list[str]]) -> list[list[str]]:
+    """Every elementary cycle found by a DFS (one per strongly connected knot), with its path."""
+    color: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+    seen_sets: set[frozenset] = set()
+    for start in sorted(deps, key=id_key):
+        if color.get(start):
+            continue
+        # Iterative DFS to survive deep chains.
+        it_stack = [(start, iter(sorted(deps.get(start, ()), key=id_key)))]
+        color[start] = 1
+        stack.append(start)
+        while it_stack:
+            node, it = it_stack[-1]
+            nxt = next(it, None)
+            if nxt is None:
+                it_stack.pop()
+                stack.pop()
+                color[node] = 2
+                continue
+            c = color.get(nxt, 0)
+            if c == 0 and nxt in deps:
+                color[nxt] = 1
+                stack.append(nxt)
+                it_stack.append((nxt, iter(sorted(deps.get(nxt, ()), key=id_key))))
+            elif c == 1:
+                cycle = stack[stack.index(nxt) :]
+                key = frozenset(cycle)
+                if key not in seen_sets:
+                    seen_sets.add(key)
+                    # A cycle reads along "depends on": a → b means a waits for b.
+                    found.append(list(cycle))
+    return found
+
+
+def _waves(pending: list[str], deps: dict[str, list[str]], approved: set[str]) -> tuple:
+    remaining = set(pending)
+    placed: set[str] = set(approved)
+    waves = []
+    while remaining:
+        wave = sorted(
+            (a for a in remaining if all(d in placed for d in deps.get(a, ()))), key=id_key
+        )
+        if not wave:
+            break  # the rest sits on a cycle
+        waves.append(tuple(wave))
+        placed.update(wave)
+        remaining.difference_update(wave)
+    return tuple(waves)
+
+
+_unused = (parse_date,)

@@ -1,0 +1,384 @@
+"""Tolerant text helpers: decoding, fence-aware scanning, status words, dates and efforts.
+
+Structure comes from regular expressions run over a whole document (in C) and filtered by
+fenced-code ranges, not from a Python loop over every line: that keeps a cold load close to
+the cost of reading the files.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+
+from .types import Effort
+
+MAX_BYTES = 4 * 1024 * 1024  # larger documents are read up to this size, with a warning
+
+_EMOJI = re.compile(
+    "["
+    "\U0001f000-\U0001faff"
+    "\u2190-\u21ff"
+    "\u2300-\u23ff"
+    "\u2460-\u24ff"
+    "\u25a0-\u27bf"
+    "\u2900-\u297f"
+    "\u2b00-\u2bff"
+    "\u3030\u303d\u3297\u3299"
+    "\ufe0e\ufe0f\u200d\u20e3"
+    "]+"
+)
+
+
+def decode(data: bytes) -> str:
+    """Bytes to text: drop a BOM, replace invalid UTF-8, normalise line ends to ``\\n``."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    text = data.decode("utf-8", "replace")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def looks_binary(data: bytes) -> bool:
+    return b"\x00" in data[:8192]
+
+
+def strip_emoji(text: str) -> str:
+    return _EMOJI.sub("", text)
+
+
+def words(text: str) -> str:
+    """Emoji, markup and punctuation removed, case-folded, spaces collapsed."""
+    text = strip_emoji(text).replace("*", " ").replace("_", " ").replace("`", " ")
+    text = re.sub(r"[^\w&/+.-]+", " ", text)
+    return " ".join(text.casefold().split())
+
+
+def unescape_name(text: str) -> str:
+    """Undo formatter mangling of names: ``EXECUTION*TASK*X\\_28_01.md``."""
+    text = text.replace("\\_", "_")
+    return re.sub(r"\b(EXECUTION|GRAMMA|NORTH)\*(TASK|PLAN|STAR)\*", r"\1_\2_", text)
+
+
+# ---------------------------------------------------------------------------------------
+# Lines and fences
+
+
+class Lines:
+    """Offsets of a document's lines, computed lazily, to turn a match offset into a line."""
+
+    __slots__ = ("text", "_starts")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._starts: list[int] | None = None
+
+    def number(self, offset: int) -> int:
+        if self._starts is None:
+            starts = [0]
+            find = self.text.find
+            pos = find("\n")
+            while pos != -1:
+                starts.append(pos + 1)
+                pos = find("\n", pos + 1)
+            self._starts = starts
+        return bisect_right(self._starts, offset)
+
+
+_FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})(.*)$", re.M)
+
+
+@dataclass(frozen=True, slots=True)
+class Fences:
+    """Character ranges ``[start, end)`` of fenced code blocks, and whether one is unclosed."""
+
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+    unclosed_at: int | None
+
+    def inside(self, offset: int) -> bool:
+        i = bisect_right(self.starts, offset) - 1
+        return i >= 0 and offset < self.ends[i]
+
+
+def find_fences(text: str) -> Fences:
+    starts: list[int] = []
+    ends: list[int] = []
+    open_char = ""
+    open_len = 0
+    open_start = 0
+    if "```" not in text and "~~~" not in text:
+        return Fences((), (), None)
+    for m in _FENCE.finditer(text):
+        marker = m.group(1)
+        if not open_char:
+            if marker[0] == "`" and "`" in m.group(2):
+                continue  # an inline code span, not a fence
+            open_char, open_len, open_start = marker[0], len(marker), m.start()
+        elif marker[0] == open_char and len(marker) >= open_len and not m.group(2).strip():
+            starts.append(open_start)
+            ends.append(m.end())
+            open_char = ""
+    if open_char:
+        starts.append(open_start)
+        ends.append(len(text) + 1)
+        return Fences(tuple(starts), tuple(ends), open_start)
+    return Fences(tuple(starts), tuple(ends), None)
+
+
+def iter_outside(pattern: re.Pattern[str], text: str, fences: Fences, pos: int = 0, end=None):
+    """``pattern.finditer`` over ``text`` skipping matches that start inside a fence."""
+    it = pattern.finditer(text, pos) if end is None else pattern.finditer(text, pos, end)
+    if not fences.starts:
+        yield from it
+        return
+    for m in it:
+        if not fences.inside(m.start()):
+            yield m
+
+
+# ---------------------------------------------------------------------------------------
+# Sections and header blocks
+
+_HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t#]*$", re.M)
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    level: int
+    title: str  # raw
+    key: str  # words(title)
+    start: int  # offset of the heading line
+    body: int  # offset after the heading line
+    end: int  # offset where the section ends (next heading of the same or higher level)
+
+
+def sections(text: str, fences: Fences) -> list[Section]:
+    heads = [
+        (len(m.group(1)), m.group(2), m.start(), m.end())
+        for m in iter_outside(_HEADING, text, fences)
+    ]
+    out: list[Section] = []
+    for i, (level, title, start, body) in enumerate(heads):
+        end = len(text)
+        for level2, _t, start2, _b in heads[i + 1 :]:
+            if level2 <= level:
+                end = start2
+                break
+        out.append(Section(level, title, words(title), start, body, end))
+    return out
+
+
+_HEADER_END = re.compile(r"^(?:---+[ \t]*|##[ \t].*)$", re.M)
+_KEY_VALUE = re.compile(
+    r"^[ \t>]*(?:[-*+][ \t]+)?\*\*([^*\n]{1,60}?)(?::\*\*|\*\*[ \t]*:)[ \t]*(.*?)[ \t]*$", re.M
+)
+
+
+def header_block(text: str) -> tuple[tuple[tuple[str, str, int], ...], int]:
+    """``**Key**: value`` lines after the title until the first ``---`` or ``## ``.
+
+    Returns ((key words, value, offset), ...) and the offset where the block ends."""
+    nl = text.find("\n")
+    start = 0 if nl == -1 else nl + 1
+    m = _HEADER_END.search(text, start)
+    end = m.start() if m else min(len(text), start + 4000)
+    out = []
+    for kv in _KEY_VALUE.finditer(text, start, end):
+        out.append((words(kv.group(1)), kv.group(2).strip(), kv.start()))
+    return tuple(out), end
+
+
+def first_line(text: str) -> str:
+    nl = text.find("\n")
+    return (text if nl == -1 else text[:nl]).strip()
+
+
+# ---------------------------------------------------------------------------------------
+# Status words
+
+_STATUS_LINE = re.compile(
+    r"^[ \t>]*(?:[-*+][ \t]+)?\*\*Status(?::\*\*|\*\*[ \t]*:)[ \t]*(.*?)[ \t]*$", re.M
+)
+
+_STATUS_WORDS = (
+    ("complete", ("complete", "completed", "done", "finished", "approved", "merged", "shipped")),
+    (
+        "in_progress",
+        (
+            "in progress",
+            "in-progress",
+            "executing",
+            "active",
+            "ongoing",
+            "started",
+            "wip",
+            "running",
+            "working",
+            "underway",
+            "review",
+            "in review",
+        ),
+    ),
+    ("blocked", ("blocked",)),
+    ("paused", ("paused", "on hold", "waiting", "deferred", "stopped")),
+    (
+        "abandoned",
+        ("abandoned", "cancelled", "canceled", "failed", "superseded", "obsolete", "skipped"),
+    ),
+    (
+        "planned",
+        (
+            "planning",
+            "planned",
+            "ready",
+            "not started",
+            "pending",
+            "todo",
+            "to do",
+            "draft",
+            "proposed",
+            "new",
+            "open",
+        ),
+    ),
+)
+_STATUS_RE = [
+    (norm, re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(w) for w in ws) + r")(?![\w-])"))
+    for norm, ws in _STATUS_WORDS
+]
+_NOT_DONE = re.compile(
+    r"\b(?:not|in|partially|partly|almost|nearly)[ -]?(?:yet )?complete|\bincomplete\b"
+)
+_READY_TRAP = re.compile(r"\b(?:design|planning|plan|subplan|spec)(?: phase)? complete")
+
+
+def is_placeholder(value: str) -> bool:
+    v = value.strip().strip("*").strip()
+    if not v:
+        return True
+    if v.startswith("[") and v.endswith("]"):
+        return True
+    low = v.casefold()
+    return low in {"tbd", "todo:", "...", "…", "-", "n/a", "?"} or "update as you" in low
+
+
+def normalise_status(value: str) -> str | None:
+    """A status phrase to one word: complete, in_progress, blocked, paused, abandoned,
+    planned or unknown; None for a placeholder. "Design Phase Complete" is *ready*."""
+    if is_placeholder(value):
+        return None
+    text = words(value)
+    if _READY_TRAP.search(text):
+        return "planned"
+    if _NOT_DONE.search(text):
+        return "in_progress"
+    best: tuple[int, str] | None = None
+    for norm, rx in _STATUS_RE:
+        m = rx.search(text)
+        if m and (best is None or m.start() < best[0]):
+            best = (m.start(), norm)
+    if best:
+        return best[1]
+    if "✅" in value:
+        return "complete"
+    if "⏸" in value:
+        return "paused"
+    return "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class StatusLine:
+    raw: str
+    norm: str
+    line: int
+
+
+def status_lines(text: str, fences: Fences, lines: Lines) -> list[StatusLine]:
+    out = []
+    for m in iter_outside(_STATUS_LINE, text, fences):
+        norm = normalise_status(m.group(1))
+        if norm is not None:
+            out.append(StatusLine(m.group(1).strip(), norm, lines.number(m.start())))
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# Dates and efforts
+
+_MONTHS = {
+    m: i + 1
+    for i, m in enumerate(
+        "january february march april may june july august september october november december".split()
+    )
+}
+_ISO_DATE = re.compile(r"\b(20\d\d)-([01]\d)-([0-3]\d)\b")
+_LONG_DATE = re.compile(
+    r"\b(January|February|March|April|May|June|July|August|September|October|November|December)"
+    r"\s+(\d{1,2}),?\s+(20\d\d)\b"
+)
+
+
+def latest_date(text: str) -> str | None:
+    """The latest date written anywhere in the text, as YYYY-MM-DD."""
+    best = None
+    for m in _ISO_DATE.finditer(text):
+        d = m.group(0)
+        if "01" <= m.group(2) <= "12" and (best is None or d > best):
+            best = d
+    for m in _LONG_DATE.finditer(text):
+        d = f"{m.group(3)}-{_MONTHS[m.group(1).casefold()]:02d}-{int(m.group(2)):02d}"
+        if best is None or d > best:
+            best = d
+    return best
+
+
+def parse_date(value: str) -> str | None:
+    m = _ISO_DATE.search(value)
+    if m:
+        return m.group(0)
+    m = _LONG_DATE.search(value)
+    if m:
+        return f"{m.group(3)}-{_MONTHS[m.group(1).casefold()]:02d}-{int(m.group(2)):02d}"
+    return None
+
+
+_EFFORT = re.compile(
+    r"(\d+(?:\.\d+)?)\s*(?:(?:-|–|—|to)\s*(\d+(?:\.\d+)?))?\s*"
+    r"(hours?|hrs?|h|minutes?|mins?|m|days?|d)\b",
+    re.I,
+)
+
+
+def parse_effort(text: str) -> Effort | None:
+    if not text or not text.strip():
+        return None
+    m = _EFFORT.search(text)
+    if not m:
+        return Effort(None, None, None, text.strip())
+    low = float(m.group(1))
+    high = float(m.group(2)) if m.group(2) else low
+    u = m.group(3).casefold()
+    unit = "minutes" if u.startswith("m") else "days" if u.startswith("d") else "hours"
+    return Effort(low, high, unit, text.strip())
+
+
+ACHIEVEMENT_ID = re.compile(r"(?<![\d.])(\d{1,3})\.(\d{1,3})(?!\.?\d|/)")
+
+
+def ids_in(text: str) -> list[str]:
+    """Achievement ids (``1.2``) in a text; three-level numbers and ``2.2/2.3`` excluded."""
+    return [f"{int(a)}.{int(b)}" for a, b in ACHIEVEMENT_ID.findall(text)]
+
+
+def id_key(achievement_id: str) -> tuple[int, int]:
+    a, _, b = achievement_id.partition(".")
+    try:
+        return int(a), int(b)
+    except ValueError:
+        return (10**6, 10**6)
+
+
+def code_of(achievement_id: str) -> str:
+    return achievement_id.replace(".", "")

@@ -1,0 +1,214 @@
+"""The immutable value types of a workspace snapshot.
+
+Everything here is a frozen dataclass made of strings, numbers and tuples, so that a snapshot
+can be shared with the UI thread, compared for equality (``apply`` must equal ``load``) and
+pickled into the persistent parse cache.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Achievement workflow states, in the order FORMAT.md §9 decides them.
+APPROVED = "approved"
+NEEDS_FIX = "needs_fix"
+AWAITING_REVIEW = "awaiting_review"
+EXECUTING = "executing"
+SUBPLAN_READY = "subplan_ready"
+NOT_STARTED = "not_started"
+ACHIEVEMENT_STATES = (APPROVED, NEEDS_FIX, AWAITING_REVIEW, EXECUTING, SUBPLAN_READY, NOT_STARTED)
+
+# Achievement flags.
+BLOCKED = "blocked"
+STALE = "stale"
+HAD_FIXES = "had_fixes"
+RESOLUTION_SUBMITTED = "resolution_submitted"
+
+# Plan states.
+PLAN_COMPLETE = "complete"
+PLAN_COMPLETE_UNVERIFIED = "complete_unverified"
+PLAN_NEEDS_ATTENTION = "needs_attention"
+PLAN_ACTIVE = "active"
+PLAN_NOT_STARTED = "not_started"
+PLAN_STATES = (
+    PLAN_COMPLETE,
+    PLAN_COMPLETE_UNVERIFIED,
+    PLAN_NEEDS_ATTENTION,
+    PLAN_ACTIVE,
+    PLAN_NOT_STARTED,
+)
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One anomaly found while reading: shown in the problems list, never raised."""
+
+    path: str  # relative to the workspace root, "/"-separated ("" for the workspace itself)
+    line: int | None
+    severity: str  # "error" | "warning"
+    message: str
+
+    def to_json(self) -> dict:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "severity": self.severity,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True)
+class Effort:
+    """An effort estimate: the first number or range with its unit, and the original text."""
+
+    low: float | None
+    high: float | None
+    unit: str | None  # "hours" | "minutes" | "days" | None
+    text: str
+
+    @property
+    def hours(self) -> float | None:
+        """The upper bound in hours (None when unknown)."""
+        value = self.high if self.high is not None else self.low
+        if value is None:
+            return None
+        return {"minutes": value / 60, "days": value * 8}.get(self.unit or "hours", value)
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why something has its state: a file (and line) and a sentence."""
+
+    text: str
+    path: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Execution:
+    """One EXECUTION_TASK file attached to an achievement."""
+
+    path: str
+    number: int  # the MM execution index
+    suffix: str  # "" or "V2", "RECOVERY", …
+    status: str  # the normalised status word of the last Status line ("complete", …)
+    status_text: str  # the raw text of the deciding Status line
+    status_line: int | None
+    complete: bool
+    kind: str  # "single" | "parallel" | "phase" | "redo"
+    superseded: bool  # a suffixed redo of the same MM exists
+    phase: tuple[int, int] | None  # (k, n) from "Phase: k of n" / "02 of 03"
+    archived: bool
+    date: str | None  # latest date written in the file (YYYY-MM-DD), if any
+
+
+@dataclass(frozen=True)
+class Achievement:
+    """One achievement of a plan with its derived workflow state."""
+
+    id: str  # "1.1"
+    title: str
+    state: str  # one of ACHIEVEMENT_STATES
+    flags: tuple[str, ...]
+    reasons: tuple[Reason, ...]  # first one is the deciding reason
+    source: str  # "index" | "definition" | "both" | "parallel.json" | "files"
+    line: int | None  # line of the definition (or index entry) in the PLAN
+    subplan: str | None
+    subplans: tuple[str, ...]  # every SUBPLAN file (nested first), archived included
+    executions: tuple[Execution, ...]
+    feedback: str | None  # "approved" | "fix" | None
+    feedback_files: tuple[str, ...]
+    dependencies: tuple[str, ...]
+    blocks: tuple[str, ...]
+    dependency_hints: tuple[str, ...]  # prose such as "After Achievement 1.2": shown, not edges
+    effort: Effort | None
+    fields: tuple[tuple[str, str], ...]  # definition fields (Effort, Success, Goal, …)
+    planned_executions: int | None  # from the SUBPLAN's Active EXECUTION_TASKs list
+    recorded_status: str | None  # status persisted in parallel.json, display only
+    marked_done: bool  # the PLAN text marks it ✅ (index or definition)
+
+    @property
+    def reason(self) -> str:
+        return self.reasons[0].text if self.reasons else ""
+
+    @property
+    def priority(self) -> int:
+        return int(self.id.split(".")[0])
+
+    @property
+    def live_executions(self) -> tuple[Execution, ...]:
+        return tuple(e for e in self.executions if not e.superseded and not e.archived)
+
+    @property
+    def executions_done(self) -> tuple[int, int]:
+        """(k, n): complete live executions and how many are planned or exist."""
+        live = self.live_executions
+        done = sum(1 for e in live if e.complete)
+        total = max(len(live), self.planned_executions or 0)
+        return done, total
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A PLAN (or an orphan feature with no PLAN) and everything attached to it."""
+
+    name: str  # the feature token
+    path: str | None  # the PLAN file, relative; None for an orphan
+    folder: str | None  # the plan folder (nested layout), relative
+    group: str | None  # the grouping folder name ("a_paused"), or None
+    group_label: str | None  # "paused"
+    title: str
+    state: str  # one of PLAN_STATES
+    reasons: tuple[Reason, ...]
+    achievements: tuple[Achievement, ...]
+    markers: tuple[str, ...]  # marker-file badges: "completed", "paused", …
+    status_text: str  # the PLAN header Status, raw
+    priority: str
+    created: str
+    goal: str
+    parent: str | None  # GRAMMAPLAN name (feature) this plan belongs to, if any
+    handoff_next: str | None  # the next-pointer written in the handoff section
+    next: str | None  # derived: lowest-numbered achievement neither approved nor blocked
+    ready: tuple[str, ...]  # unapproved achievements whose dependencies are all approved
+    waves: tuple[tuple[str, ...], ...]  # unapproved achievements layered by dependencies
+    parallel_json: str | None
+    parallel_level: str | None
+    orphan: bool
+    archived: bool
+
+    @property
+    def progress(self) -> tuple[int, int]:
+        approved = sum(1 for a in self.achievements if a.state == APPROVED)
+        return approved, len(self.achievements)
+
+    def achievement(self, achievement_id: str) -> Achievement | None:
+        for a in self.achievements:
+            if a.id == achievement_id:
+                return a
+        return None
+
+
+@dataclass(frozen=True)
+class GrammaPlan:
+    """A plan of plans (or a NORTH_STAR vision document)."""
+
+    name: str
+    path: str
+    kind: str  # "grammaplan" | "north_star"
+    title: str
+    status_text: str
+    children: tuple[str, ...]  # plan names
+    group: str | None = None
+    archived: bool = False
+
+
+@dataclass(frozen=True)
+class Counts:
+    files: int = 0
+    documents: int = 0
+    plans: int = 0
+    achievements: int = 0
+    extra: tuple[tuple[str, int], ...] = field(default_factory=tuple)

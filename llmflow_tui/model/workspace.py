@@ -1,0 +1,547 @@
+"""Discovery, the immutable ``Workspace`` snapshot, incremental ``apply`` and the parse cache.
+
+``load`` walks the tree once, reads each methodology file into a compact ``Doc`` (reusing the
+persistent cache when size and mtime match) and derives every plan with ``state.build_plan``.
+``apply`` re-reads only the changed paths and re-derives only the plans they belong to, giving
+exactly what a fresh ``load`` would.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from . import names as N
+from .parse import PARSER_VERSION, Doc, read_doc
+from .state import Settings, build_plan
+from .text import decode
+from .types import WARNING, GrammaPlan, Plan, Problem
+
+Progress = Callable[[int, int], None]
+
+_UNIT_KINDS = frozenset(
+    {N.PLAN, N.SUBPLAN, N.EXECUTION, N.APPROVED, N.FIX, N.RESOLUTION, N.SKIPPED}
+)
+
+
+def _walk(
+    root: str, start: str = ""
+) -> tuple[dict[str, tuple[N.FileRef, int, int]], dict[str, str]]:
+    """Every methodology file below ``root/start``: {rel: (ref, mtime_ns, size)}, and the
+    folders deliberately not scanned with the reason (stale copies, stray work-space)."""
+    found: dict[str, tuple[N.FileRef, int, int]] = {}
+    skipped: dict[str, str] = {}
+    stack = [start]
+    while stack:
+        rel_dir = stack.pop()
+        abs_dir = f"{root}/{rel_dir}" if rel_dir else root
+        dir_name = rel_dir.rsplit("/", 1)[-1] if rel_dir else ""
+        try:
+            entries = list(os.scandir(abs_dir))
+        except OSError:
+            if rel_dir:
+                skipped[rel_dir] = "folder cannot be read"
+            continue
+        for entry in entries:
+            name = entry.name
+            rel = f"{rel_dir}/{name}" if rel_dir else name
+            try:
+                if entry.is_symlink():
+                    continue  # never follow links out of (or around) the workspace
+                if entry.is_dir():
+                    why = N.excluded_dir(dir_name, name)
+                    if why is None and dir_name and N.is_stale_copy(dir_name, name):
+                        why = f"a stale copy of {dir_name}/ is not scanned"
+                    if why is None:
+                        stack.append(rel)
+                    elif why != "skipped":
+                        skipped[rel] = why
+                    continue
+                ref = N.classify(rel)
+                if ref is None:
+                    continue
+                st = entry.stat()
+                found[rel] = (ref, st.st_mtime_ns, st.st_size)
+            except OSError:
+                continue
+    return found, skipped
+
+
+def _rel_of(root: Path, path: str | Path) -> str | None:
+    p = Path(path)
+    if p.is_absolute():
+        try:
+            rel = p.relative_to(root)
+        except ValueError:
+            try:
+                rel = p.resolve().relative_to(root)
+            except (ValueError, OSError):
+                return None
+        s = rel.as_posix()
+    else:
+        s = p.as_posix()
+    s = s.strip("/")
+    if s in ("", "."):
+        return ""
+    if s.startswith("../") or "/../" in s:
+        return None
+    return s
+
+
+def _cache_file(root: str) -> Path:
+    base = os.environ.get("LLMFLOW_CACHE_DIR")
+    if not base:
+        try:
+            import platformdirs
+
+            base = platformdirs.user_cache_dir("llmflow")
+        except Exception:  # pragma: no cover - platformdirs missing or broken
+            base = os.path.join(os.path.expanduser("~"), ".cache", "llmflow")
+    digest = hashlib.sha1(root.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return Path(base) / f"parse-{digest}.pickle"
+
+
+_CACHE_TAG = ("llmflow-parse-cache", PARSER_VERSION)
+
+
+def _read_cache(root: str) -> dict[str, Doc]:
+    try:
+        with open(_cache_file(root), "rb") as fh:
+            data = pickle.load(fh)
+        if data.get("tag") == _CACHE_TAG and data.get("root") == root:
+            return data["docs"]
+    except Exception:  # a missing, corrupt or foreign cache is simply not used
+        pass
+    return {}
+
+
+def _write_cache(root: str, docs: dict[str, Doc]) -> None:
+    from ..fsio import atomic_write_bytes
+
+    try:
+        blob = pickle.dumps(
+            {"tag": _CACHE_TAG, "root": root, "docs": docs}, protocol=pickle.HIGHEST_PROTOCOL
+        )
+        atomic_write_bytes(_cache_file(root), blob)
+    except Exception:  # the cache is an optimisation; never fail a load for it
+        pass
+
+
+class Workspace:
+    """An immutable snapshot of a methodology workspace.
+
+    ``plans``, ``grammaplans`` and ``problems`` are tuples of frozen dataclasses; ``apply``
+    returns a new snapshot and leaves this one untouched."""
+
+    __slots__ = (
+        "root",
+        "plans",
+        "grammaplans",
+        "problems",
+        "_settings",
+        "_files",
+        "_docs",
+        "_skipped",
+        "_plan_folders",
+        "_folders_by_feature",
+        "_owner",
+        "_units",
+        "_derived",
+        "_by_name",
+        "_cache",
+    )
+
+    root: Path
+    plans: tuple[Plan, ...]
+    grammaplans: tuple[GrammaPlan, ...]
+    problems: tuple[Problem, ...]
+
+    # -- construction ------------------------------------------------------------------
+    @classmethod
+    def _load(
+        cls, root: Path, *, cache: bool, settings: Settings, progress: Progress | None
+    ) -> Workspace:
+        self = cls.__new__(cls)
+        self.root = root
+        self._settings = settings
+        self._cache = cache
+        root_s = str(root)
+        found, skipped = _walk(root_s)
+        cached = _read_cache(root_s) if cache else {}
+        docs: dict[str, Doc] = {}
+        total = len(found)
+        dirty = not cached or len(cached) != total
+        for i, (rel, (ref, mtime, size)) in enumerate(found.items()):
+            old = cached.get(rel)
+            if old is not None and old.mtime_ns == mtime and old.size == size and old.ref == ref:
+                docs[rel] = old
+            else:
+                docs[rel] = read_doc(root_s, ref, size, mtime)
+                dirty = True
+            if progress is not None and i % 250 == 0:
+                progress(i, total)
+        if progress is not None:
+            progress(total, total)
+        if cache and dirty:
+            _write_cache(root_s, docs)
+        self._files = {rel: ref for rel, (ref, _m, _s) in found.items()}
+        self._docs = docs
+        self._skipped = skipped
+        self._plan_folders = _plan_folders(self._files)
+        self._folders_by_feature = _invert(self._plan_folders)
+        self._owner = {rel: _unit_of(ref, self._plan_folders) for rel, ref in self._files.items()}
+        self._units = {}
+        for rel, unit in self._owner.items():
+            if unit is not None:
+                self._units.setdefault(unit, set()).add(rel)
+        self._derived = {}
+        for unit in self._units:
+            self._derived[unit] = self._derive(unit)
+        self._assemble()
+        return self
+
+    def _derive(self, unit: str) -> tuple[Plan | None, tuple[Problem, ...]]:
+        rels = self._units.get(unit, ())
+        docs = [self._docs[r] for r in sorted(rels)]
+        folders = sorted(
+            (N.archived_by_path(f + "/x"), f.count("/"), f)
+            for f in self._folders_by_feature.get(unit, ())
+        )
+        return build_plan(unit, docs, self._settings, folders[0][2] if folders else None)
+
+    def _assemble(self) -> None:
+        plans = [p for p, _pr in self._derived.values() if p is not None]
+        plans.sort(key=lambda p: (p.orphan, p.archived, p.group or "", p.name))
+        self.plans = tuple(plans)
+        self._by_name = {p.name: p for p in plans}
+        problems: list[Problem] = [
+            Problem(rel, None, WARNING, why) for rel, why in sorted(self._skipped.items())
+        ]
+        for unit in sorted(self._derived):
+            problems.extend(self._derived[unit][1])
+        gps: list[GrammaPlan] = []
+        for rel, ref in sorted(self._files.items()):
+            if self._owner.get(rel) is not None:
+                continue
+            doc = self._docs[rel]
+            problems.extend(doc.problems)
+            if ref.kind in (N.GRAMMAPLAN, N.NORTH_STAR):
+                children = list(doc.children)
+                for p in plans:
+                    if p.parent == ref.feature and p.name not in children:
+                        children.append(p.name)
+                for child in doc.children:
+                    if child not in self._by_name:
+                        problems.append(
+                            Problem(rel, None, WARNING, f"child plan PLAN_{child}.md not found")
+                        )
+                gps.append(
+                    GrammaPlan(
+                        ref.feature or "",
+                        rel,
+                        ref.kind,
+                        doc.title.split(":", 1)[-1].strip() or ref.feature or "",
+                        doc.get("status"),
+                        tuple(children),
+                        N.group_of(ref.parent),
+                        ref.archived,
+                    )
+                )
+        # Plans in a GRAMMAPLAN's own folder's group are still plans; children are by name.
+        for p in plans:
+            if p.parent and not any(g.name == p.parent for g in gps):
+                problems.append(
+                    Problem(
+                        p.path or "", None, WARNING, f"parent GRAMMAPLAN_{p.parent}.md not found"
+                    )
+                )
+        self.grammaplans = tuple(gps)
+        self.problems = tuple(problems)
+
+    # -- incremental update ------------------------------------------------------------
+    def apply(self, changed_paths: Iterable[str | Path]) -> Workspace:
+        """A new snapshot with ``changed_paths`` (files or folders; created, modified or
+        deleted; absolute or relative) re-read. Everything else is reused."""
+        new = Workspace.__new__(Workspace)
+        new.root = self.root
+        new._settings = self._settings
+        new._cache = self._cache
+        new._files = dict(self._files)
+        new._docs = dict(self._docs)
+        new._skipped = dict(self._skipped)
+        root_s = str(self.root)
+        touched: set[str] = set()
+        for path in changed_paths:
+            rel = _rel_of(self.root, path)
+            if rel is None:
+                continue
+            abs_path = os.path.join(root_s, rel) if rel else root_s
+            if rel and N.excluded_path(rel + "/x") and N.excluded_path(rel):
+                continue
+            try:
+                is_dir = os.path.isdir(abs_path) and not os.path.islink(abs_path)
+                is_file = not is_dir and os.path.isfile(abs_path) and not os.path.islink(abs_path)
+            except OSError:
+                is_dir = is_file = False
+            if is_file:
+                ref = N.classify(rel)
+                if ref is None or N.excluded_path(rel) or not self._walkable(rel):
+                    if rel in new._files:
+                        _drop(new, rel, touched)
+                    continue
+                try:
+                    st = os.stat(abs_path)
+                except OSError:
+                    _drop(new, rel, touched)
+                    continue
+                old = new._docs.get(rel)
+                if old is not None and old.mtime_ns == st.st_mtime_ns and old.size == st.st_size:
+                    continue
+                new._files[rel] = ref
+                new._docs[rel] = read_doc(root_s, ref, st.st_size, st.st_mtime_ns)
+                touched.add(rel)
+                continue
+            # A folder (re)appeared or vanished, or a file vanished: redo that subtree.
+            prefix = rel + "/" if rel else ""
+            for old_rel in [r for r in new._files if r == rel or r.startswith(prefix)]:
+                _drop(new, old_rel, touched)
+            for d in [d for d in new._skipped if d == rel or d.startswith(prefix)]:
+                del new._skipped[d]
+            if is_dir:
+                if rel and not self._walkable(rel + "/x"):
+                    parent = rel.rsplit("/", 1)[0] if "/" in rel else ""
+                    name = rel.rsplit("/", 1)[-1]
+                    why = N.excluded_dir(parent.rsplit("/", 1)[-1], name)
+                    if why is None:
+                        why = f"a stale copy of {parent.rsplit('/', 1)[-1]}/ is not scanned"
+                    if why != "skipped":
+                        new._skipped[rel] = why
+                    continue
+                found, skipped = _walk(root_s, rel)
+                new._skipped.update(skipped)
+                for frel, (ref, mtime, size) in found.items():
+                    new._files[frel] = ref
+                    old = self._docs.get(frel)
+                    if old is not None and old.mtime_ns == mtime and old.size == size:
+                        new._docs[frel] = old
+                    else:
+                        new._docs[frel] = read_doc(root_s, ref, size, mtime)
+                    touched.add(frel)
+        # Plan folders and ownership.
+        plan_folders = self._plan_folders
+        changed_folders: set[str] = set()
+        if any(
+            new._files.get(r, self._files.get(r)).kind == N.PLAN
+            for r in touched
+            if r in new._files or r in self._files
+        ):
+            plan_folders = _plan_folders(new._files)
+            changed_folders = set(plan_folders.items()) ^ set(self._plan_folders.items())
+            changed_folders = {f for f, _feat in changed_folders}
+        new._plan_folders = plan_folders
+        new._folders_by_feature = (
+            _invert(plan_folders) if changed_folders else self._folders_by_feature
+        )
+        new._owner = dict(self._owner)
+        new._units = dict(self._units)
+        dirty_units: set[str] = set()
+        recheck = set(touched)
+        for folder in changed_folders:
+            prefix = folder + "/"
+            recheck.update(r for r in new._files if r.startswith(prefix))
+        for rel in recheck:
+            old_unit = self._owner.get(rel)
+            ref = new._files.get(rel)
+            new_unit = _unit_of(ref, plan_folders) if ref is not None else None
+            if ref is None:
+                new._owner.pop(rel, None)
+            else:
+                new._owner[rel] = new_unit
+            if old_unit is not None:
+                dirty_units.add(old_unit)
+                if old_unit != new_unit or ref is None:
+                    members = set(new._units.get(old_unit, ()))
+                    members.discard(rel)
+                    if members:
+                        new._units[old_unit] = members
+                    else:
+                        new._units.pop(old_unit, None)
+            if new_unit is not None:
+                dirty_units.add(new_unit)
+                if rel not in new._units.get(new_unit, ()):
+                    new._units[new_unit] = set(new._units.get(new_unit, ())) | {rel}
+        if set(plan_folders.values()) != set(self._plan_folders.values()):
+            dirty_units.update(set(plan_folders.values()) ^ set(self._plan_folders.values()))
+        new._derived = dict(self._derived)
+        for unit in dirty_units:
+            if unit in new._units:
+                new._derived[unit] = new._derive(unit)
+            else:
+                new._derived.pop(unit, None)
+        new._assemble()
+        return new
+
+    def _walkable(self, rel: str) -> bool:
+        """Would the walk reach ``rel``? (No skipped or stale-copy folder on the way.)"""
+        return not N.excluded_path(rel)
+
+    # -- queries -----------------------------------------------------------------------
+    def plan(self, name: str) -> Plan | None:
+        return self._by_name.get(name)
+
+    def plan_problems(self, name: str) -> tuple[Problem, ...]:
+        """The problems found while deriving one plan (its files and its PLAN)."""
+        derived = self._derived.get(name)
+        return derived[1] if derived else ()
+
+    @property
+    def files(self) -> int:
+        return len(self._files)
+
+    def doc(self, rel: str) -> Doc | None:
+        return self._docs.get(rel)
+
+    def read_text(self, rel: str, limit: int = 2 * 1024 * 1024) -> str:
+        """A document's text, read fresh for display (decoded tolerantly, size-capped)."""
+        root = self.root.resolve()
+        path = (root / rel).resolve()
+        if path != root and root not in path.parents:
+            raise ValueError(f"{rel} is outside the workspace")
+        with open(path, "rb") as fh:
+            data = fh.read(limit + 1)
+        text = decode(data[:limit])
+        if len(data) > limit:
+            text += f"\n\n[… truncated: only the first {limit // (1024 * 1024)} MB are shown]\n"
+        return text
+
+    def save_cache(self) -> None:
+        if self._cache:
+            _write_cache(str(self.root), self._docs)
+
+    def to_json(self) -> dict:
+        """The ``llmflow status --json`` contract (DESIGN.md)."""
+        return {
+            "workspace": str(self.root),
+            "plans": [_plan_json(p) for p in self.plans],
+            "problems": [p.to_json() for p in self.problems],
+        }
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Workspace):
+            return NotImplemented
+        return (
+            self.root == other.root
+            and self.plans == other.plans
+            and self.grammaplans == other.grammaplans
+            and self.problems == other.problems
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<Workspace {self.root} plans={len(self.plans)} problems={len(self.problems)}>"
+
+
+def _drop(ws: Workspace, rel: str, touched: set[str]) -> None:
+    ws._files.pop(rel, None)
+    ws._docs.pop(rel, None)
+    touched.add(rel)
+
+
+def _plan_folders(files: dict[str, N.FileRef]) -> dict[str, str]:
+    """Folders that hold ``PLAN_<folder name>.md``: {folder rel: feature}."""
+    out = {}
+    for _rel, ref in files.items():
+        if ref.kind == N.PLAN and not ref.suffixes and ref.parent:
+            if ref.parent.rsplit("/", 1)[-1] == ref.feature:
+                out[ref.parent] = ref.feature
+    return out
+
+
+def _invert(plan_folders: dict[str, str]) -> dict[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = {}
+    for folder, feat in plan_folders.items():
+        out.setdefault(feat, []).append(folder)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _unit_of(ref: N.FileRef, plan_folders: dict[str, str]) -> str | None:
+    """Which plan a file belongs to: its plan folder, else the feature token in its name."""
+    parent = ref.parent
+    while parent:
+        feat = plan_folders.get(parent)
+        if feat is not None:
+            return feat
+        parent = parent.rsplit("/", 1)[0] if "/" in parent else ""
+    if ref.kind in _UNIT_KINDS and ref.feature:
+        return ref.feature
+    return None
+
+
+def _plan_json(p: Plan) -> dict:
+    approved, total = p.progress
+    return {
+        "name": p.name,
+        "path": p.path if p.path is not None else (p.folder or ""),
+        "group": p.group,
+        "state": p.state,
+        "achievements": [
+            {
+                "id": a.id,
+                "title": a.title,
+                "state": a.state,
+                "flags": list(a.flags),
+                "subplan": a.subplan,
+                "executions": [x.path for x in a.executions],
+                "feedback": a.feedback,
+                "dependencies": list(a.dependencies),
+            }
+            for a in p.achievements
+        ],
+        "progress": {"approved": approved, "total": total},
+    }
+
+
+def load(
+    root: str | Path,
+    *,
+    cache: bool = True,
+    now: float | None = None,
+    stale_days: float = 7.0,
+    progress: Progress | None = None,
+) -> Workspace:
+    """Read a workspace. Raises ``NotADirectoryError`` only when ``root`` is not a folder;
+    nothing inside the workspace can make it raise."""
+    path = Path(root).expanduser().resolve()
+    if not path.is_dir():
+        raise NotADirectoryError(f"{root} is not a folder")
+    return Workspace._load(path, cache=cache, settings=Settings(now, stale_days), progress=progress)
+
+
+def quick_names(root: str | Path) -> tuple[tuple[str, str | None], ...]:
+    """(plan name, group folder) for every plan, from file names alone (nothing is read)."""
+    path = Path(root).expanduser().resolve()
+    found, _skipped = _walk(str(path))
+    files = {rel: ref for rel, (ref, _m, _s) in found.items()}
+    folders = _plan_folders(files)
+    out: dict[str, str | None] = {}
+    for folder, feat in folders.items():
+        parent = folder.rsplit("/", 1)[0] if "/" in folder else ""
+        out.setdefault(feat, N.group_of(parent))
+    for _rel, ref in files.items():
+        if (
+            ref.kind == N.PLAN
+            and ref.feature
+            and _unit_of(ref, folders) == ref.feature
+            and ref.feature not in out
+            and N.group_of(ref.parent) is not None
+        ):
+            out[ref.feature] = N.group_of(ref.parent)
+    return tuple(sorted(out.items(), key=lambda kv: (kv[1] or "", kv[0])))
+
+
+_unused = (time,)

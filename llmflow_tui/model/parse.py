@@ -20,12 +20,14 @@ from .text import (
     find_fences,
     first_line,
     header_block,
+    headings,
     ids_in,
     iter_outside,
     latest_date,
     looks_binary,
     normalise_status,
     parse_date,
+    scan_lines,
     sections,
     status_lines,
     strip_emoji,
@@ -260,19 +262,16 @@ def _get(header, *keys: str) -> str:
 # PLAN
 
 _DEF_BOLD = re.compile(
-    r"^[ \t]{0,3}\*\*Achievement[ \t]+(\d{1,3}\.\d{1,3})(?!\.?\d|/)[ \t]*(?:\*\*[ \t]*:|:\*\*|:)"
+    r"[ \t]{0,3}\*\*Achievement[ \t]+(\d{1,3}\.\d{1,3})(?!\.?\d|/)[ \t]*(?:\*\*[ \t]*:|:\*\*|:)"
     r"[ \t]*(.*)$",
-    re.M,
 )
 _DEF_HEADING = re.compile(
-    r"^#{2,6}[ \t]+(?:[^\w\n]*[ \t]*)?Achievement[ \t]+(\d{1,3}\.\d{1,3})(?!\.?\d|/)"
+    r"#{2,6}[ \t]+(?:[^\w\n]*[ \t]*)?Achievement[ \t]+(\d{1,3}\.\d{1,3})(?!\.?\d|/)"
     r"[ \t]*(?:[:\-–—][ \t]*(.*))?$",
-    re.M,
 )
 _INDEX_ENTRY = re.compile(
-    r"^[ \t]*(?:[-*+]|\d+\.)[ \t]+(?:\[[ xX]\][ \t]+)?(?:[^\w\n*\[]*[ \t]*)?\**"
+    r"[ \t]*(?:[-*+]|\d+\.)[ \t]+(?:\[[ xX]\][ \t]+)?(?:[^\w\n*\[]*[ \t]*)?\**"
     r"Achievement[ \t]+(\d{1,3}\.\d{1,3})(?!\.?\d|/)\**[ \t]*(?:[:\-–—]\**[ \t]*(.*))?$",
-    re.M,
 )
 _FIELD = re.compile(
     r"^[ \t]*(?:[-*+][ \t]+)?\**[ \t]*(Effort|Estimated Effort|Estimated Time|Time|Success"
@@ -280,11 +279,8 @@ _FIELD = re.compile(
     r"|Depends On|Blocks|Priority)[ \t]*(?::\**|\**[ \t]*:)[ \t]*(.*)$",
     re.M | re.I,
 )
-_HINT = re.compile(
-    r"(?:depends on|prerequisites?|after|requires|needs|builds on)\b[^\n]{0,80}?"
-    r"Achievements?[ \t]+(\d{1,3}\.\d{1,3})(?!\.?\d|/)",
-    re.I,
-)
+_HINT_WORDS = re.compile(r"(?:depends on|prerequisites?|after|requires|needs|builds on)\b", re.I)
+_ACH_REF = re.compile(r"Achievements?[ \t]+(\d{1,3}\.\d{1,3})(?!\.?\d|/)")
 _PROGRESS = re.compile(r"\*\*Progress\*\*[ \t]*:[ \t]*\**[ \t]*(\d+)[ \t]*/[ \t]*(\d+)")
 _NEXT_PTR = re.compile(
     r"(?:⏳[ \t]*)?\**Next\**[ \t]*(?:\**[ \t]*:\**)[^\n]*?Achievement[ \t]+(\d{1,3}\.\d{1,3})(?!\.?\d|/)",
@@ -348,20 +344,24 @@ def parse_plan(
 
     # Definitions: first occurrence of a number outside the index.
     candidates: list[tuple[int, str, str, str]] = []  # (offset, id, raw title, shape)
-    for rx, shape in ((_DEF_BOLD, "bold"), (_DEF_HEADING, "heading")):
-        for m in iter_outside(rx, text, fences):
-            if not in_ranges(m.start(), index_ranges):
-                candidates.append((m.start(), _norm_id(m.group(1)), m.group(2) or "", shape))
-    for m in iter_outside(_INDEX_ENTRY, text, fences):
-        if in_ranges(m.start(), desirable) and not in_ranges(m.start(), index_ranges):
-            line_text = text[m.start() : text.find("\n", m.start()) % (len(text) + 1)]
-            if re.match(r"^[ \t]*[-*+][ \t]+\[[ xX]\]", line_text):
-                continue  # checkbox lines are not definitions
+    for m in scan_lines(text, "**Achievement", _DEF_BOLD, fences):
+        if not in_ranges(m.start(), index_ranges):
+            candidates.append((m.start(), _norm_id(m.group(1)), m.group(2) or "", "bold"))
+    heads = headings(text, fences)
+    for _level, title, ls, le in heads:
+        if "chievement" in title:
+            m = _DEF_HEADING.match(text, ls, le)
+            if m and not in_ranges(ls, index_ranges):
+                candidates.append((ls, _norm_id(m.group(1)), m.group(2) or "", "heading"))
+    for a, b in desirable:
+        for m in scan_lines(text, "Achievement", _INDEX_ENTRY, fences, a, b):
+            if in_ranges(m.start(), index_ranges):
+                continue
+            if re.match(r"[ \t]*(?:[-*+][ \t]+\[[ xX]\]|\d)", m.group(0)):
+                continue  # checkbox lines and numbered-list mentions are not definitions
             candidates.append((m.start(), _norm_id(m.group(1)), m.group(2) or "", "bullet"))
     candidates.sort()
-    heads = sorted(
-        [m.start() for m in iter_outside(re.compile(r"^#{1,6}[ \t]", re.M), text, fences)]
-    )
+    head_starts = [h[2] for h in heads]
     defs: dict[str, AchievementEntry] = {}
     starts = [c[0] for c in candidates]
     for i, (off, aid, raw, _shape) in enumerate(candidates):
@@ -374,7 +374,7 @@ def parse_plan(
                 break
         eol = text.find("\n", off)
         eol = len(text) if eol == -1 else eol
-        for h in heads:
+        for h in head_starts:
             if eol < h < end:
                 end = h
                 break
@@ -383,13 +383,12 @@ def parse_plan(
     index: dict[str, AchievementEntry] = {}
     for a, b in index_ranges:
         for rx in (_INDEX_ENTRY, _DEF_BOLD):
-            for m in iter_outside(rx, text, fences, a, b):
+            for m in scan_lines(text, "Achievement", rx, fences, a, b):
                 aid = _norm_id(m.group(1))
                 if aid in index:
                     continue
                 title, done, effort = clean_title(m.group(2) or "")
-                line_text = text[m.start() : m.end()]
-                if re.match(r"^[ \t]*[-*+][ \t]+\[[xX]\]", line_text):
+                if re.match(r"[ \t]*[-*+][ \t]+\[[xX]\]", m.group(0)):
                     done = True
                 index[aid] = AchievementEntry(
                     aid, title, lines.number(m.start()), "index", done, effort_text=effort
@@ -504,6 +503,16 @@ def _id_key(aid: str) -> tuple[int, int]:
     return int(a), int(b)
 
 
+def _hints(text: str, start: int, end: int) -> list[str]:
+    """Prose dependencies ("After Achievement 1.2"): shown as hints, never as edges."""
+    out = []
+    for m in _ACH_REF.finditer(text, start, end):
+        ls = max(start, text.rfind("\n", 0, m.start()) + 1, m.start() - 90)
+        if _HINT_WORDS.search(text, ls, m.start()):
+            out.append(_norm_id(m.group(1)))
+    return out
+
+
 def _definition(
     aid: str, raw: str, off: int, eol: int, end: int, text: str, fences: Fences, lines: Lines
 ) -> AchievementEntry:
@@ -524,13 +533,7 @@ def _definition(
         if key == "Status" and "✅" in value:
             done = True
         fields.append((key, value[:300]))
-    hints = tuple(
-        dict.fromkeys(
-            _norm_id(m.group(1))
-            for m in _HINT.finditer(text, eol, end)
-            if _norm_id(m.group(1)) != aid
-        )
-    )
+    hints = tuple(dict.fromkeys(h for h in _hints(text, eol, end) if h != aid))
     if deps is not None:
         hints = tuple(h for h in hints if h not in deps)
     return AchievementEntry(
@@ -561,7 +564,9 @@ def _planned_executions(text: str, fences: Fences) -> int | None:
             or "planned execution" in s.key
             or ("execution" in s.key and "task" in s.key and "result" not in s.key)
         ):
-            body = unescape_name(text[s.body : s.end])
+            body = text[s.body : s.end]
+            if "\\_" in body or "*TASK*" in body:
+                body = unescape_name(body)
             mms = {m.group(2) for m in _EXEC_NAME.finditer(body)}
             if mms:
                 return len(mms)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .types import Effort
 
@@ -48,6 +49,7 @@ def strip_emoji(text: str) -> str:
     return _EMOJI.sub("", text)
 
 
+@lru_cache(maxsize=8192)
 def words(text: str) -> str:
     """Emoji, markup and punctuation removed, case-folded, spaces collapsed."""
     text = strip_emoji(text).replace("*", " ").replace("_", " ").replace("`", " ")
@@ -66,27 +68,26 @@ def unescape_name(text: str) -> str:
 
 
 class Lines:
-    """Offsets of a document's lines, computed lazily, to turn a match offset into a line."""
+    """Turns a match offset into a line number by counting newlines incrementally (callers
+    mostly ask in increasing order, so a document is counted about once)."""
 
-    __slots__ = ("text", "_starts")
+    __slots__ = ("text", "_off", "_line")
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self._starts: list[int] | None = None
+        self._off = 0
+        self._line = 1
 
     def number(self, offset: int) -> int:
-        if self._starts is None:
-            starts = [0]
-            find = self.text.find
-            pos = find("\n")
-            while pos != -1:
-                starts.append(pos + 1)
-                pos = find("\n", pos + 1)
-            self._starts = starts
-        return bisect_right(self._starts, offset)
+        if offset < self._off:
+            self._off, self._line = 0, 1
+        self._line += self.text.count("\n", self._off, offset)
+        self._off = offset
+        return self._line
 
 
-_FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})(.*)$", re.M)
+# "\n" first: a literal-led pattern is scanned in C far faster than one anchored with ^/re.M.
+_FENCE = re.compile(r"\n[ \t]{0,3}(`{3,}|~{3,})([^\n]*)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,28 +104,53 @@ class Fences:
 
 
 def find_fences(text: str) -> Fences:
+    """Fenced code blocks (``` or ~~~, up to three spaces of indent), CommonMark-style."""
+    if "```" not in text and "~~~" not in text:
+        return Fences((), (), None)
     starts: list[int] = []
     ends: list[int] = []
     open_char = ""
     open_len = 0
     open_start = 0
-    if "```" not in text and "~~~" not in text:
-        return Fences((), (), None)
-    for m in _FENCE.finditer(text):
-        marker = m.group(1)
+    for m in _FENCE.finditer("\n" + text):
+        marker, info = m.group(1), m.group(2)
+        ls = m.start()  # offset of the line in ``text`` (the prefix "\n" shifts by one)
         if not open_char:
-            if marker[0] == "`" and "`" in m.group(2):
+            if marker[0] == "`" and "`" in info:
                 continue  # an inline code span, not a fence
-            open_char, open_len, open_start = marker[0], len(marker), m.start()
-        elif marker[0] == open_char and len(marker) >= open_len and not m.group(2).strip():
+            open_char, open_len, open_start = marker[0], len(marker), ls
+        elif marker[0] == open_char and len(marker) >= open_len and not info.strip():
             starts.append(open_start)
-            ends.append(m.end())
+            ends.append(m.end() - 1)
             open_char = ""
     if open_char:
         starts.append(open_start)
         ends.append(len(text) + 1)
         return Fences(tuple(starts), tuple(ends), open_start)
     return Fences(tuple(starts), tuple(ends), None)
+
+
+def scan_lines(
+    text: str,
+    literal: str,
+    rx: re.Pattern[str],
+    fences: Fences,
+    start: int = 0,
+    end: int | None = None,
+):
+    """Match ``rx`` (anchored at a line start) on each line outside fences that contains
+    ``literal``. Finding the literal is done in C, so this costs little more than a read."""
+    stop = len(text) if end is None else end
+    pos = text.find(literal, start, stop)
+    while pos != -1:
+        ls = text.rfind("\n", 0, pos) + 1
+        le = text.find("\n", pos)
+        le = len(text) if le == -1 else le
+        if ls >= start and not fences.inside(ls):
+            m = rx.match(text, ls, le)
+            if m:
+                yield m
+        pos = text.find(literal, le, stop)
 
 
 def iter_outside(pattern: re.Pattern[str], text: str, fences: Fences, pos: int = 0, end=None):
@@ -141,7 +167,26 @@ def iter_outside(pattern: re.Pattern[str], text: str, fences: Fences, pos: int =
 # ---------------------------------------------------------------------------------------
 # Sections and header blocks
 
-_HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t#]*$", re.M)
+_HEADING = re.compile(r"\n(#{1,6})[ \t]+([^\n]*)")
+
+
+def headings(text: str, fences: Fences, start: int = 0, end: int | None = None):
+    """(level, title, line start, line end) of every ATX heading outside fences."""
+    out = []
+    stop = len(text) if end is None else end
+    if start == 0:
+        it = _HEADING.finditer("\n" + text, 0, stop + 1)
+        shift = 0
+    else:
+        it = _HEADING.finditer(text, start - 1, stop)
+        shift = 1
+    for m in it:
+        ls = m.start() + shift  # offset of the "#" in ``text``
+        if ls < start or (fences.starts and fences.inside(ls)):
+            continue
+        title = m.group(2).rstrip(" \t#").strip()
+        out.append((len(m.group(1)), title, ls, m.end() - 1 + shift))
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,10 +200,7 @@ class Section:
 
 
 def sections(text: str, fences: Fences) -> list[Section]:
-    heads = [
-        (len(m.group(1)), m.group(2), m.start(), m.end())
-        for m in iter_outside(_HEADING, text, fences)
-    ]
+    heads = [(level, title, ls, le + 1) for level, title, ls, le in headings(text, fences)]
     out: list[Section] = []
     for i, (level, title, start, body) in enumerate(heads):
         end = len(text)
@@ -166,7 +208,7 @@ def sections(text: str, fences: Fences) -> list[Section]:
             if level2 <= level:
                 end = start2
                 break
-        out.append(Section(level, title, words(title), start, body, end))
+        out.append(Section(level, title, words(title), start, min(body, len(text)), end))
     return out
 
 
@@ -198,9 +240,9 @@ def first_line(text: str) -> str:
 # ---------------------------------------------------------------------------------------
 # Status words
 
-_STATUS_LINE = re.compile(
-    r"^[ \t>]*(?:[-*+][ \t]+)?\*\*Status(?::\*\*|\*\*[ \t]*:)[ \t]*(.*?)[ \t]*$", re.M
-)
+_STATUS_LINE = re.compile(r"\*\*Status(?::\*\*|\*\*[ \t]*:)[ \t]*([^\n]*)")
+_LINE_LEAD = re.compile(r"[ \t>]*(?:[-*+][ \t]+)?")
+
 
 _STATUS_WORDS = (
     ("complete", ("complete", "completed", "done", "finished", "approved", "merged", "shipped")),
@@ -264,6 +306,7 @@ def is_placeholder(value: str) -> bool:
     return low in {"tbd", "todo:", "...", "…", "-", "n/a", "?"} or "update as you" in low
 
 
+@lru_cache(maxsize=8192)
 def normalise_status(value: str) -> str | None:
     """A status phrase to one word: complete, in_progress, blocked, paused, abandoned,
     planned or unknown; None for a placeholder. "Design Phase Complete" is *ready*."""
@@ -296,11 +339,19 @@ class StatusLine:
 
 
 def status_lines(text: str, fences: Fences, lines: Lines) -> list[StatusLine]:
+    """``**Status**:`` lines (at a line start, outside fences, not placeholders)."""
     out = []
-    for m in iter_outside(_STATUS_LINE, text, fences):
-        norm = normalise_status(m.group(1))
+    for m in _STATUS_LINE.finditer(text):
+        ls = text.rfind("\n", 0, m.start()) + 1
+        lead = _LINE_LEAD.match(text, ls, m.start())
+        if lead is None or lead.end() != m.start():
+            continue
+        if fences.starts and fences.inside(ls):
+            continue
+        raw = m.group(1).strip()
+        norm = normalise_status(raw)
         if norm is not None:
-            out.append(StatusLine(m.group(1).strip(), norm, lines.number(m.start())))
+            out.append(StatusLine(raw, norm, lines.number(m.start())))
     return out
 
 
@@ -313,10 +364,15 @@ _MONTHS = {
         "january february march april may june july august september october november december".split()
     )
 }
-_ISO_DATE = re.compile(r"\b(20\d\d)-([01]\d)-([0-3]\d)\b")
+_ISO_DATE = re.compile(r"20\d\d-[01]\d-[0-3]\d")
+_YEAR_AFTER_DAY = re.compile(r" 20\d\d")
 _LONG_DATE = re.compile(
     r"\b(January|February|March|April|May|June|July|August|September|October|November|December)"
     r"\s+(\d{1,2}),?\s+(20\d\d)\b"
+)
+_MONTH_BEFORE = re.compile(
+    r"(January|February|March|April|May|June|July|August|September|October|November|December)"
+    r"\s+(\d{1,2}),?$"
 )
 
 
@@ -325,12 +381,20 @@ def latest_date(text: str) -> str | None:
     best = None
     for m in _ISO_DATE.finditer(text):
         d = m.group(0)
-        if "01" <= m.group(2) <= "12" and (best is None or d > best):
+        s, e = m.start(), m.end()
+        if (s and text[s - 1].isdigit()) or (e < len(text) and text[e].isdigit()):
+            continue
+        if "01" <= d[5:7] <= "12" and (best is None or d > best):
             best = d
-    for m in _LONG_DATE.finditer(text):
-        d = f"{m.group(3)}-{_MONTHS[m.group(1).casefold()]:02d}-{int(m.group(2)):02d}"
-        if best is None or d > best:
-            best = d
+    for m in _YEAR_AFTER_DAY.finditer(text):
+        before = _MONTH_BEFORE.search(text, max(0, m.start() - 16), m.start())
+        if before and not (m.end() < len(text) and text[m.end()].isdigit()):
+            d = (
+                f"{m.group(0)[1:]}-{_MONTHS[before.group(1).casefold()]:02d}-"
+                f"{int(before.group(2)):02d}"
+            )
+            if best is None or d > best:
+                best = d
     return best
 
 

@@ -67,7 +67,7 @@ _FEEDBACK = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class FileRef:
     """What a file is by its name and place: kind, feature token, code, execution index."""
 

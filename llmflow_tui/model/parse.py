@@ -39,7 +39,7 @@ from .types import ERROR, WARNING, Problem
 PARSER_VERSION = 3
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class AchievementEntry:
     """One achievement as the PLAN text defines (or indexes) it."""
 
@@ -55,7 +55,7 @@ class AchievementEntry:
     effort_text: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class PlanInfo:
     achievements: tuple[AchievementEntry, ...]  # definitions first-occurrence, then index-only
     index_ids: tuple[str, ...]
@@ -67,14 +67,14 @@ class PlanInfo:
     is_plan_title: bool
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ParallelInfo:
     level: str | None
     achievements: tuple[tuple[str, tuple[str, ...], str | None, int | None], ...]
     # (id, dependencies, recorded status, line)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Doc:
     """A file's summary. ``ref`` says what it is by name; the rest comes from its content."""
 

@@ -87,8 +87,11 @@ def _date_epoch(date: str | None) -> float | None:
 
 def build_plan(
     feature: str, docs: list[Doc], settings: Settings, nested_folder: str | None
-) -> tuple[Plan | None, tuple[Problem, ...]]:
-    """Derive one plan (or orphan) from every document attached to ``feature``."""
+) -> tuple[Plan | None, tuple[Problem, ...], float]:
+    """Derive one plan (or orphan) from every document attached to ``feature``.
+
+    Returns the plan, its problems, and the time until which the result holds (a stale flag
+    or its day count changes then; infinity when time does not matter)."""
     problems: list[Problem] = []
     for d in docs:
         problems.extend(d.problems)
@@ -110,7 +113,7 @@ def build_plan(
         if d.ref.kind in (N.SUBPLAN, N.EXECUTION, N.APPROVED, N.FIX, N.RESOLUTION, N.SKIPPED)
     ]
     if plan_doc is None and not any(d.ref.kind in (N.SUBPLAN, N.EXECUTION) for d in work):
-        return None, tuple(sorted(set(problems)))
+        return None, tuple(sorted(set(problems), key=_problem_key)), float("inf")
     orphan = plan_doc is None
     info = plan_doc.plan if plan_doc is not None else None
     parallel_doc = None
@@ -244,6 +247,7 @@ def build_plan(
             )
         )
     now = settings.now if settings.now is not None else time.time()
+    flips: list[float] = []
     # Per-achievement state.
     achievements: list[Achievement] = []
     state_of: dict[str, str] = {}
@@ -251,7 +255,9 @@ def build_plan(
     for aid in sorted(entries, key=id_key):
         e = entries[aid]
         files = attached.get(aid, [])
-        result = _achievement_state(aid, e, files, archived, in_folder, now, settings, problems)
+        result = _achievement_state(
+            aid, e, files, archived, in_folder, now, settings, flips, problems
+        )
         state_of[aid] = result["state"]
         pending.append((aid, result))
     any_feedback = any(d.ref.kind in (N.APPROVED, N.FIX, N.RESOLUTION, N.SKIPPED) for d in work)
@@ -417,7 +423,8 @@ def build_plan(
                 f"orphan feature {feature}: {len(work)} file(s) but no PLAN_{feature}.md",
             )
         )
-    return plan, tuple(sorted(set(problems), key=_problem_key))
+    valid_until = min((f for f in flips if f > now), default=float("inf"))
+    return plan, tuple(sorted(set(problems), key=_problem_key)), valid_until
 
 
 def _problem_key(p: Problem):
@@ -441,6 +448,7 @@ def _achievement_state(
     in_folder,
     now: float,
     settings: Settings,
+    flips: list[float],
     problems: list[Problem],
 ) -> dict:
     code = code_of(aid)
@@ -577,10 +585,15 @@ def _achievement_state(
             if t is None:
                 t = doc.mtime_ns / 1e9
             latest = t if latest is None else max(latest, t)
-        if latest is not None and now - latest > settings.stale_days * 86400:
-            flags.append(STALE)
-            days = int((now - latest) // 86400)
-            reasons.append(Reason(f"stale: no activity for {days} days", considered[-1].path))
+        if latest is not None:
+            limit = settings.stale_days * 86400
+            if now - latest > limit:
+                flags.append(STALE)
+                days = int((now - latest) // 86400)
+                reasons.append(Reason(f"stale: no activity for {days} days", considered[-1].path))
+                flips.append(latest + (days + 1) * 86400)  # the day count changes then
+            else:
+                flips.append(latest + limit)  # it turns stale then
     elif subplan is not None:
         state = SUBPLAN_READY
         reasons.append(Reason(f"{subplan.ref.name} exists; no EXECUTION_TASK yet", subplan.ref.rel))

@@ -90,7 +90,7 @@ class Lines:
 _FENCE = re.compile(r"\n[ \t]{0,3}(`{3,}|~{3,})([^\n]*)")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Fences:
     """Character ranges ``[start, end)`` of fenced code blocks, and whether one is unclosed."""
 
@@ -189,7 +189,7 @@ def headings(text: str, fences: Fences, start: int = 0, end: int | None = None):
     return out
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Section:
     level: int
     title: str  # raw
@@ -331,7 +331,7 @@ def normalise_status(value: str) -> str | None:
     return "unknown"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class StatusLine:
     raw: str
     norm: str

@@ -105,26 +105,45 @@ def _cache_file(root: str) -> Path:
     return Path(base) / f"parse-{digest}.pickle"
 
 
-_CACHE_TAG = ("llmflow-parse-cache", PARSER_VERSION)
+def _code_digest() -> str:
+    """A digest of the model's own source: a cache written by other code is never used."""
+    h = hashlib.sha1()
+    for name in sorted(os.listdir(os.path.dirname(__file__))):
+        if name.endswith(".py"):
+            with open(os.path.join(os.path.dirname(__file__), name), "rb") as fh:
+                h.update(fh.read())
+    return h.hexdigest()
 
 
-def _read_cache(root: str) -> dict[str, Doc]:
+_CACHE_TAG: tuple | None = None
+
+
+def _cache_tag() -> tuple:
+    global _CACHE_TAG
+    if _CACHE_TAG is None:
+        _CACHE_TAG = ("llmflow-parse-cache", PARSER_VERSION, _code_digest())
+    return _CACHE_TAG
+
+
+def _read_cache(root: str) -> dict:
+    """{"docs": {rel: Doc}, "derived": {unit: (signature, computed_at, derived)}} or {}."""
     try:
         with open(_cache_file(root), "rb") as fh:
             data = pickle.load(fh)
-        if data.get("tag") == _CACHE_TAG and data.get("root") == root:
-            return data["docs"]
+        if data.get("tag") == _cache_tag() and data.get("root") == root:
+            return data
     except Exception:  # a missing, corrupt or foreign cache is simply not used
         pass
     return {}
 
 
-def _write_cache(root: str, docs: dict[str, Doc]) -> None:
+def _write_cache(root: str, docs: dict[str, Doc], derived: dict) -> None:
     from ..fsio import atomic_write_bytes
 
     try:
         blob = pickle.dumps(
-            {"tag": _CACHE_TAG, "root": root, "docs": docs}, protocol=pickle.HIGHEST_PROTOCOL
+            {"tag": _cache_tag(), "root": root, "docs": docs, "derived": derived},
+            protocol=pickle.HIGHEST_PROTOCOL,
         )
         atomic_write_bytes(_cache_file(root), blob)
     except Exception:  # the cache is an optimisation; never fail a load for it
@@ -149,6 +168,7 @@ class Workspace:
         "_plan_folders",
         "_folders_by_feature",
         "_owner",
+        "_loose",
         "_units",
         "_derived",
         "_by_name",
@@ -171,7 +191,9 @@ class Workspace:
         self._cache = cache
         root_s = str(root)
         found, skipped = _walk(root_s)
-        cached = _read_cache(root_s) if cache else {}
+        cache_data = _read_cache(root_s) if cache else {}
+        cached: dict[str, Doc] = cache_data.get("docs", {})
+        cached_derived: dict = cache_data.get("derived", {})
         docs: dict[str, Doc] = {}
         total = len(found)
         dirty = not cached or len(cached) != total
@@ -186,25 +208,49 @@ class Workspace:
                 progress(i, total)
         if progress is not None:
             progress(total, total)
-        if cache and dirty:
-            _write_cache(root_s, docs)
         self._files = {rel: ref for rel, (ref, _m, _s) in found.items()}
         self._docs = docs
         self._skipped = skipped
         self._plan_folders = _plan_folders(self._files)
         self._folders_by_feature = _invert(self._plan_folders)
         self._owner = {rel: _unit_of(ref, self._plan_folders) for rel, ref in self._files.items()}
+        self._loose = {rel for rel, unit in self._owner.items() if unit is None}
         self._units = {}
         for rel, unit in self._owner.items():
             if unit is not None:
                 self._units.setdefault(unit, set()).add(rel)
         self._derived = {}
+        now = settings.now if settings.now is not None else time.time()
+        signatures = {}
         for unit in self._units:
-            self._derived[unit] = self._derive(unit)
+            sig = self._signature(unit)
+            signatures[unit] = sig
+            hit = cached_derived.get(unit)
+            # A derived plan is reused only for the same files and while no stale flag flips.
+            if hit is not None and hit[0] == sig and hit[1] <= now < hit[2][2]:
+                self._derived[unit] = hit[2]
+            else:
+                self._derived[unit] = self._derive(unit)
+                dirty = True
+        if cache and (dirty or len(cached_derived) != len(self._units)):
+            _write_cache(
+                root_s,
+                docs,
+                {u: (signatures[u], now, d) for u, d in self._derived.items()},
+            )
         self._assemble()
         return self
 
-    def _derive(self, unit: str) -> tuple[Plan | None, tuple[Problem, ...]]:
+    def _signature(self, unit: str) -> tuple:
+        docs = self._docs
+        members = sorted(self._units.get(unit, ()))
+        return (
+            self._folders_by_feature.get(unit),
+            self._settings.stale_days,
+            tuple((r, docs[r].mtime_ns, docs[r].size) for r in members),
+        )
+
+    def _derive(self, unit: str) -> tuple[Plan | None, tuple[Problem, ...], float]:
         rels = self._units.get(unit, ())
         docs = [self._docs[r] for r in sorted(rels)]
         folders = sorted(
@@ -214,7 +260,7 @@ class Workspace:
         return build_plan(unit, docs, self._settings, folders[0][2] if folders else None)
 
     def _assemble(self) -> None:
-        plans = [p for p, _pr in self._derived.values() if p is not None]
+        plans = [d[0] for d in self._derived.values() if d[0] is not None]
         plans.sort(key=lambda p: (p.orphan, p.archived, p.group or "", p.name))
         self.plans = tuple(plans)
         self._by_name = {p.name: p for p in plans}
@@ -224,9 +270,8 @@ class Workspace:
         for unit in sorted(self._derived):
             problems.extend(self._derived[unit][1])
         gps: list[GrammaPlan] = []
-        for rel, ref in sorted(self._files.items()):
-            if self._owner.get(rel) is not None:
-                continue
+        for rel in sorted(self._loose):
+            ref = self._files[rel]
             doc = self._docs[rel]
             problems.extend(doc.problems)
             if ref.kind in (N.GRAMMAPLAN, N.NORTH_STAR):
@@ -347,6 +392,7 @@ class Workspace:
             _invert(plan_folders) if changed_folders else self._folders_by_feature
         )
         new._owner = dict(self._owner)
+        new._loose = set(self._loose)
         new._units = dict(self._units)
         dirty_units: set[str] = set()
         recheck = set(touched)
@@ -359,8 +405,13 @@ class Workspace:
             new_unit = _unit_of(ref, plan_folders) if ref is not None else None
             if ref is None:
                 new._owner.pop(rel, None)
+                new._loose.discard(rel)
             else:
                 new._owner[rel] = new_unit
+                if new_unit is None:
+                    new._loose.add(rel)
+                else:
+                    new._loose.discard(rel)
             if old_unit is not None:
                 dirty_units.add(old_unit)
                 if old_unit != new_unit or ref is None:
@@ -417,10 +468,6 @@ class Workspace:
         if len(data) > limit:
             text += f"\n\n[… truncated: only the first {limit // (1024 * 1024)} MB are shown]\n"
         return text
-
-    def save_cache(self) -> None:
-        if self._cache:
-            _write_cache(str(self.root), self._docs)
 
     def to_json(self) -> dict:
         """The ``llmflow status --json`` contract (DESIGN.md)."""
@@ -542,6 +589,3 @@ def quick_names(root: str | Path) -> tuple[tuple[str, str | None], ...]:
         ):
             out[ref.feature] = N.group_of(ref.parent)
     return tuple(sorted(out.items(), key=lambda kv: (kv[1] or "", kv[0])))
-
-
-_unused = (time,)

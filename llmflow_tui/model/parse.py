@@ -236,7 +236,8 @@ def _summarise(
         mtime_ns,
         crc,
         title=title[:300],
-        header=_short(header),
+        # Only plans and plans of plans show header values; keep the rest small.
+        header=_short(header) if kind in (N.PLAN, N.GRAMMAPLAN, N.NORTH_STAR) else (),
         status_header=status_header,
         status_last=status_last,
         status_count=len(statuses),

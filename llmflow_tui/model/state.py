@@ -6,10 +6,12 @@ re-derives exactly one plan (FORMAT.md §9, DESIGN.md "Workflow states").
 
 from __future__ import annotations
 
+import calendar
 import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from . import names as N
 from .parse import AchievementEntry, Doc
@@ -76,11 +78,14 @@ def plan_candidates(feature: str, docs: Iterable[Doc]) -> list[Doc]:
     return out
 
 
+@lru_cache(maxsize=4096)
 def _date_epoch(date: str | None) -> float | None:
+    """YYYY-MM-DD (read as UTC midnight) to epoch seconds."""
     if not date:
         return None
     try:
-        return time.mktime(time.strptime(date, "%Y-%m-%d"))
+        y, m, d = (int(x) for x in date.split("-"))
+        return float(calendar.timegm((y, m, d, 0, 0, 0)))
     except (ValueError, OverflowError):
         return None
 

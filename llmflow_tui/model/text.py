@@ -415,6 +415,7 @@ _EFFORT = re.compile(
 )
 
 
+@lru_cache(maxsize=4096)
 def parse_effort(text: str) -> Effort | None:
     if not text or not text.strip():
         return None

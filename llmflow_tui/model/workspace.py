@@ -8,6 +8,7 @@ exactly what a fresh ``load`` would.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import pickle
@@ -29,7 +30,7 @@ _UNIT_KINDS = frozenset(
 
 
 def _walk(
-    root: str, start: str = ""
+    root: str, start: str = "", known: dict | None = None
 ) -> tuple[dict[str, tuple[N.FileRef, int, int]], dict[str, str]]:
     """Every methodology file below ``root/start``: {rel: (ref, mtime_ns, size)}, and the
     folders deliberately not scanned with the reason (stale copies, stray work-space)."""
@@ -61,7 +62,8 @@ def _walk(
                     elif why != "skipped":
                         skipped[rel] = why
                     continue
-                ref = N.classify(rel)
+                doc = known.get(rel) if known else None
+                ref = doc.ref if doc is not None else N.classify(rel)
                 if ref is None:
                     continue
                 st = entry.stat()
@@ -69,6 +71,69 @@ def _walk(
             except OSError:
                 continue
     return found, skipped
+
+
+PARALLEL_MIN_FILES = 2000
+
+
+def _read_all(
+    root: str, items: list, done: int, total: int, progress: Progress | None
+) -> dict[str, Doc]:
+    """Parse ``items`` [(rel, ref, size, mtime)]. A large cold load hands part of the files to
+    a helper process (parsing is CPU-bound Python; the GIL rules out threads)."""
+    out: dict[str, Doc] = {}
+    helper = None
+    theirs: list = []
+    if (
+        (os.cpu_count() or 1) > 1
+        and len(items) >= PARALLEL_MIN_FILES
+        and not os.environ.get("LLMFLOW_NO_PARALLEL")
+    ):
+        import subprocess
+        import sys
+        import threading
+
+        share = len(items) * 9 // 20  # a little under half: the helper pays to send back
+        theirs, items = items[:share], items[share:]
+        try:
+            helper = subprocess.Popen(
+                [sys.executable, "-m", "llmflow_tui.model._worker"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+            )
+            payload = pickle.dumps((root, theirs), protocol=pickle.HIGHEST_PROTOCOL)
+            result: list[bytes] = []
+
+            def talk() -> None:
+                try:
+                    result.append(helper.communicate(payload)[0])
+                except Exception:
+                    result.append(b"")
+
+            talker = threading.Thread(target=talk, daemon=True)
+            talker.start()
+        except Exception:  # no processes here: read them all ourselves
+            helper = None
+            items = theirs + items
+            theirs = []
+    for i, (rel, ref, size, mtime) in enumerate(items):
+        out[rel] = read_doc(root, ref, size, mtime)
+        if progress is not None and i % 250 == 0:
+            progress(done + i, total)
+    if theirs:
+        parsed = None
+        talker.join()
+        try:
+            if helper is not None and helper.returncode == 0 and result and result[0]:
+                parsed = pickle.loads(result[0])
+        except Exception:
+            parsed = None
+        if not isinstance(parsed, list) or len(parsed) != len(theirs):
+            parsed = [read_doc(root, ref, size, mtime) for _r, ref, size, mtime in theirs]
+        for (rel, *_rest), doc in zip(theirs, parsed, strict=True):
+            out[rel] = doc
+    return out
 
 
 def _rel_of(root: Path, path: str | Path) -> str | None:
@@ -190,22 +255,23 @@ class Workspace:
         self._settings = settings
         self._cache = cache
         root_s = str(root)
-        found, skipped = _walk(root_s)
         cache_data = _read_cache(root_s) if cache else {}
         cached: dict[str, Doc] = cache_data.get("docs", {})
+        found, skipped = _walk(root_s, known=cached)
         cached_derived: dict = cache_data.get("derived", {})
         docs: dict[str, Doc] = {}
         total = len(found)
         dirty = not cached or len(cached) != total
-        for i, (rel, (ref, mtime, size)) in enumerate(found.items()):
+        to_read: list[tuple[str, N.FileRef, int, int]] = []
+        for rel, (ref, mtime, size) in found.items():
             old = cached.get(rel)
             if old is not None and old.mtime_ns == mtime and old.size == size and old.ref == ref:
                 docs[rel] = old
             else:
-                docs[rel] = read_doc(root_s, ref, size, mtime)
-                dirty = True
-            if progress is not None and i % 250 == 0:
-                progress(i, total)
+                to_read.append((rel, ref, size, mtime))
+        if to_read:
+            dirty = True
+            docs.update(_read_all(root_s, to_read, len(docs), total, progress))
         if progress is not None:
             progress(total, total)
         self._files = {rel: ref for rel, (ref, _m, _s) in found.items()}
@@ -566,7 +632,17 @@ def load(
     path = Path(root).expanduser().resolve()
     if not path.is_dir():
         raise NotADirectoryError(f"{root} is not a folder")
-    return Workspace._load(path, cache=cache, settings=Settings(now, stale_days), progress=progress)
+    # Loading allocates many small objects and frees almost none: the cyclic GC would run
+    # hundreds of times for nothing (it costs ~40% of a load).
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return Workspace._load(
+            path, cache=cache, settings=Settings(now, stale_days), progress=progress
+        )
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def quick_names(root: str | Path) -> tuple[tuple[str, str | None], ...]:

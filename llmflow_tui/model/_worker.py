@@ -1,5 +1,5 @@
-"""A helper process for large cold loads: reads (root, items) pickled on stdin, parses each
-file with ``read_doc`` and writes the pickled list of Docs to stdout."""
+"""A helper process for large cold loads: reads a pickled job on stdin (whole plans: their
+files, folders and settings), parses and derives them, and writes the pickled result."""
 
 from __future__ import annotations
 
@@ -12,9 +12,18 @@ from .parse import read_doc
 
 def main() -> None:
     gc.disable()
-    root, items = pickle.load(sys.stdin.buffer)
-    docs = [read_doc(root, ref, size, mtime) for _rel, ref, size, mtime in items]
-    sys.stdout.buffer.write(pickle.dumps(docs, protocol=pickle.HIGHEST_PROTOCOL))
+    from .workspace import derive_unit
+
+    job = pickle.load(sys.stdin.buffer)
+    root = job["root"]
+    docs = {rel: read_doc(root, ref, size, mtime) for rel, ref, size, mtime in job["items"]}
+    derived = {
+        unit: derive_unit(unit, docs, members, job["folders"], job["settings"])
+        for unit, members in job["units"].items()
+    }
+    sys.stdout.buffer.write(
+        pickle.dumps({"docs": docs, "derived": derived}, protocol=pickle.HIGHEST_PROTOCOL)
+    )
     sys.stdout.buffer.flush()
 
 

@@ -558,7 +558,7 @@ _EXEC_NAME = re.compile(r"EXECUTION_TASK_[A-Z0-9-]+_(\d+)_(\d{2})")
 
 
 def _planned_executions(text: str, fences: Fences) -> int | None:
-    secs = sections(text, fences)
+    secs = sections(text, fences, only="xecution")
     for s in secs:
         if (
             "active execution" in s.key

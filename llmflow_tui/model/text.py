@@ -199,16 +199,22 @@ class Section:
     end: int  # offset where the section ends (next heading of the same or higher level)
 
 
-def sections(text: str, fences: Fences) -> list[Section]:
-    heads = [(level, title, ls, le + 1) for level, title, ls, le in headings(text, fences)]
+def sections(text: str, fences: Fences, only: str | None = None) -> list[Section]:
+    """Every heading with the extent of its section; ``only``: keep just the sections whose
+    raw title contains that text (cheaper: titles of the rest are not normalised)."""
+    heads = headings(text, fences)
+    n = len(heads)
+    ends = [len(text)] * n
+    stack: list[int] = []
+    for i, (level, _t, start, _e) in enumerate(heads):
+        while stack and heads[stack[-1]][0] >= level:
+            ends[stack.pop()] = start
+        stack.append(i)
     out: list[Section] = []
-    for i, (level, title, start, body) in enumerate(heads):
-        end = len(text)
-        for level2, _t, start2, _b in heads[i + 1 :]:
-            if level2 <= level:
-                end = start2
-                break
-        out.append(Section(level, title, words(title), start, min(body, len(text)), end))
+    for i, (level, title, start, le) in enumerate(heads):
+        if only is not None and only not in title.casefold():
+            continue
+        out.append(Section(level, title, words(title), start, min(le + 1, len(text)), ends[i]))
     return out
 
 

@@ -76,25 +76,64 @@ def _walk(
 PARALLEL_MIN_FILES = 2000
 
 
+def derive_unit(
+    unit: str,
+    docs: dict[str, Doc],
+    members,
+    folders_by_feature: dict[str, tuple[str, ...]],
+    settings: Settings,
+) -> tuple[Plan | None, tuple[Problem, ...], float]:
+    """One plan from its member files (the same code in the helper process)."""
+    unit_docs = [docs[r] for r in sorted(members)]
+    folders = sorted(
+        (N.archived_by_path(f + "/x"), f.count("/"), f) for f in folders_by_feature.get(unit, ())
+    )
+    return build_plan(unit, unit_docs, settings, folders[0][2] if folders else None)
+
+
 def _read_all(
-    root: str, items: list, done: int, total: int, progress: Progress | None
-) -> dict[str, Doc]:
-    """Parse ``items`` [(rel, ref, size, mtime)]. A large cold load hands part of the files to
-    a helper process (parsing is CPU-bound Python; the GIL rules out threads)."""
-    out: dict[str, Doc] = {}
+    root: str,
+    to_read: dict[str, tuple[str, N.FileRef, int, int]],
+    fresh_units: list[str],
+    units: dict[str, set[str]],
+    folders_by_feature: dict[str, tuple[str, ...]],
+    settings: Settings,
+    done: int,
+    total: int,
+    progress: Progress | None,
+) -> dict:
+    """Read ``to_read``; returns {unit: derived} for the units a helper process derived, and
+    the parsed docs under the key "\\0docs". A large cold load hands about half of the plans
+    (read and derived) to a helper process: parsing is CPU-bound Python and the GIL rules
+    out threads."""
+    out: dict = {}
+    parsed: dict[str, Doc] = {}
     helper = None
-    theirs: list = []
+    theirs: list[str] = []
     if (
         (os.cpu_count() or 1) > 1
-        and len(items) >= PARALLEL_MIN_FILES
+        and len(to_read) >= PARALLEL_MIN_FILES
         and not os.environ.get("LLMFLOW_NO_PARALLEL")
     ):
         import subprocess
         import sys
         import threading
 
-        share = len(items) * 9 // 20  # a little under half: the helper pays to send back
-        theirs, items = items[:share], items[share:]
+        budget = len(to_read) // 2  # the parent also walks, unpickles and assembles
+        count = 0
+        for unit in sorted(fresh_units):
+            if count >= budget:
+                break
+            theirs.append(unit)
+            count += len(units[unit])
+        job = {
+            "root": root,
+            "units": {u: sorted(units[u]) for u in theirs},
+            "items": [to_read[r] for u in theirs for r in units[u]],
+            "folders": {u: folders_by_feature.get(u, ()) for u in theirs},
+            "settings": settings,
+        }
+        result: list[bytes] = []
         try:
             helper = subprocess.Popen(
                 [sys.executable, "-m", "llmflow_tui.model._worker"],
@@ -102,8 +141,7 @@ def _read_all(
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
             )
-            payload = pickle.dumps((root, theirs), protocol=pickle.HIGHEST_PROTOCOL)
-            result: list[bytes] = []
+            payload = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
 
             def talk() -> None:
                 try:
@@ -115,24 +153,32 @@ def _read_all(
             talker.start()
         except Exception:  # no processes here: read them all ourselves
             helper = None
-            items = theirs + items
             theirs = []
-    for i, (rel, ref, size, mtime) in enumerate(items):
-        out[rel] = read_doc(root, ref, size, mtime)
+    mine = set(to_read)
+    for u in theirs:
+        mine.difference_update(units[u])
+    for i, rel in enumerate(sorted(mine)):
+        _r, ref, size, mtime = to_read[rel]
+        parsed[rel] = read_doc(root, ref, size, mtime)
         if progress is not None and i % 250 == 0:
             progress(done + i, total)
     if theirs:
-        parsed = None
         talker.join()
+        answer = None
         try:
             if helper is not None and helper.returncode == 0 and result and result[0]:
-                parsed = pickle.loads(result[0])
+                answer = pickle.loads(result[0])
         except Exception:
-            parsed = None
-        if not isinstance(parsed, list) or len(parsed) != len(theirs):
-            parsed = [read_doc(root, ref, size, mtime) for _r, ref, size, mtime in theirs]
-        for (rel, *_rest), doc in zip(theirs, parsed, strict=True):
-            out[rel] = doc
+            answer = None
+        if isinstance(answer, dict) and set(answer.get("derived", {})) == set(theirs):
+            parsed.update(answer["docs"])
+            out.update(answer["derived"])
+        else:  # the helper failed: do its share here
+            for u in theirs:
+                for rel in units[u]:
+                    _r, ref, size, mtime = to_read[rel]
+                    parsed[rel] = read_doc(root, ref, size, mtime)
+    out["\0docs"] = parsed
     return out
 
 
@@ -259,23 +305,10 @@ class Workspace:
         cached: dict[str, Doc] = cache_data.get("docs", {})
         found, skipped = _walk(root_s, known=cached)
         cached_derived: dict = cache_data.get("derived", {})
-        docs: dict[str, Doc] = {}
         total = len(found)
         dirty = not cached or len(cached) != total
-        to_read: list[tuple[str, N.FileRef, int, int]] = []
-        for rel, (ref, mtime, size) in found.items():
-            old = cached.get(rel)
-            if old is not None and old.mtime_ns == mtime and old.size == size and old.ref == ref:
-                docs[rel] = old
-            else:
-                to_read.append((rel, ref, size, mtime))
-        if to_read:
-            dirty = True
-            docs.update(_read_all(root_s, to_read, len(docs), total, progress))
-        if progress is not None:
-            progress(total, total)
+        # Everything below up to reading is decided from names alone.
         self._files = {rel: ref for rel, (ref, _m, _s) in found.items()}
-        self._docs = docs
         self._skipped = skipped
         self._plan_folders = _plan_folders(self._files)
         self._folders_by_feature = _invert(self._plan_folders)
@@ -285,19 +318,53 @@ class Workspace:
         for rel, unit in self._owner.items():
             if unit is not None:
                 self._units.setdefault(unit, set()).add(rel)
+        docs: dict[str, Doc] = {}
+        to_read: dict[str, tuple[str, N.FileRef, int, int]] = {}
+        for rel, (ref, mtime, size) in found.items():
+            old = cached.get(rel)
+            if old is not None and old.mtime_ns == mtime and old.size == size and old.ref == ref:
+                docs[rel] = old
+            else:
+                to_read[rel] = (rel, ref, size, mtime)
+        self._docs = docs
         self._derived = {}
         now = settings.now if settings.now is not None else time.time()
-        signatures = {}
+        signatures: dict[str, tuple] = {}
         for unit in self._units:
+            members = self._units[unit]
+            if any(r in to_read for r in members):
+                continue
             sig = self._signature(unit)
             signatures[unit] = sig
             hit = cached_derived.get(unit)
             # A derived plan is reused only for the same files and while no stale flag flips.
             if hit is not None and hit[0] == sig and hit[1] <= now < hit[2][2]:
                 self._derived[unit] = hit[2]
-            else:
+        if to_read:
+            dirty = True
+            # Units made only of unread files can go whole (read and derived) to a helper.
+            fresh = [u for u in self._units if all(r in to_read for r in self._units[u])]
+            derived = _read_all(
+                root_s,
+                to_read,
+                fresh,
+                self._units,
+                self._folders_by_feature,
+                settings,
+                len(docs),
+                total,
+                progress,
+            )
+            docs.update(derived.pop("\0docs"))
+            self._derived.update(derived)
+        if progress is not None:
+            progress(total, total)
+        for unit in self._units:
+            if unit not in self._derived:
                 self._derived[unit] = self._derive(unit)
                 dirty = True
+            if unit not in signatures:
+                signatures[unit] = self._signature(unit)
         if cache and (dirty or len(cached_derived) != len(self._units)):
             _write_cache(
                 root_s,
@@ -317,13 +384,9 @@ class Workspace:
         )
 
     def _derive(self, unit: str) -> tuple[Plan | None, tuple[Problem, ...], float]:
-        rels = self._units.get(unit, ())
-        docs = [self._docs[r] for r in sorted(rels)]
-        folders = sorted(
-            (N.archived_by_path(f + "/x"), f.count("/"), f)
-            for f in self._folders_by_feature.get(unit, ())
+        return derive_unit(
+            unit, self._docs, self._units.get(unit, ()), self._folders_by_feature, self._settings
         )
-        return build_plan(unit, docs, self._settings, folders[0][2] if folders else None)
 
     def _assemble(self) -> None:
         plans = [d[0] for d in self._derived.values() if d[0] is not None]

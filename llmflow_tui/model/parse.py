@@ -365,8 +365,16 @@ def parse_plan(
     head_starts = [h[2] for h in heads]
     defs: dict[str, AchievementEntry] = {}
     starts = [c[0] for c in candidates]
+    # The first occurrence is the definition, but one inside a Desirable Achievements section
+    # beats an earlier mention in a tracking section placed above it.
+    chosen: dict[str, int] = {}
+    for i, (off, aid, _raw, _shape) in enumerate(candidates):
+        if aid not in chosen or (
+            not in_ranges(candidates[chosen[aid]][0], desirable) and in_ranges(off, desirable)
+        ):
+            chosen[aid] = i
     for i, (off, aid, raw, _shape) in enumerate(candidates):
-        if aid in defs:
+        if aid in defs or chosen[aid] != i:
             continue
         end = len(text)
         for s in starts[i + 1 :]:

@@ -24,6 +24,7 @@ from .types import WARNING, GrammaPlan, Plan, Problem
 
 Progress = Callable[[int, int], None]
 
+_FEEDBACK_KINDS = frozenset({N.APPROVED, N.FIX, N.RESOLUTION, N.SKIPPED})
 _UNIT_KINDS = frozenset(
     {N.PLAN, N.SUBPLAN, N.EXECUTION, N.APPROVED, N.FIX, N.RESOLUTION, N.SKIPPED}
 )
@@ -655,6 +656,15 @@ def _unit_of(ref: N.FileRef, plan_folders: dict[str, str]) -> str | None:
         parent = parent.rsplit("/", 1)[0] if "/" in parent else ""
     if ref.kind in _UNIT_KINDS and ref.feature:
         return ref.feature
+    if ref.kind in _FEEDBACK_KINDS:
+        # Archived feedback outside a plan folder: <feature>[-archive]/execution/feedbacks/.
+        parts = ref.parent.split("/")
+        if len(parts) >= 3 and parts[-1] == "feedbacks" and parts[-2] == "execution":
+            guess = parts[-3].upper()
+            for tail in ("-ARCHIVE", "_ARCHIVE", "-ARCHIVED"):
+                guess = guess.removesuffix(tail)
+            if N.FEATURE_RE.match(guess):
+                return guess
     return None
 
 

@@ -14,6 +14,7 @@ import os
 import pickle
 import time
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from pathlib import Path
 
 from . import names as N
@@ -63,8 +64,9 @@ def _walk(
                     elif why != "skipped":
                         skipped[rel] = why
                     continue
-                doc = known.get(rel) if known else None
-                ref = doc.ref if doc is not None else N.classify(rel)
+                ref = known.get(rel) if known else None
+                if ref is None:
+                    ref = N.classify(rel)
                 if ref is None:
                     continue
                 st = entry.stat()
@@ -238,7 +240,7 @@ def _cache_tag() -> tuple:
 
 
 def _read_cache(root: str) -> dict:
-    """{"docs": {rel: Doc}, "derived": {unit: (signature, computed_at, derived)}} or {}."""
+    """The cache written by ``_write_cache`` for this root and this code, or {}."""
     try:
         with open(_cache_file(root), "rb") as fh:
             data = pickle.load(fh)
@@ -249,17 +251,121 @@ def _read_cache(root: str) -> dict:
     return {}
 
 
-def _write_cache(root: str, docs: dict[str, Doc], derived: dict) -> None:
+def _write_cache(
+    root: str,
+    files: dict[str, N.FileRef],
+    owner: dict[str, str | None],
+    store: _DocStore,
+    derived: dict,
+) -> None:
+    """Docs are stored as one pickled blob per plan, so that a warm start unpickles only the
+    derived plans; a plan's docs are unpickled when one of its files changes."""
     from ..fsio import atomic_write_bytes
 
     try:
-        blob = pickle.dumps(
-            {"tag": _cache_tag(), "root": root, "docs": docs, "derived": derived},
-            protocol=pickle.HIGHEST_PROTOCOL,
-        )
-        atomic_write_bytes(_cache_file(root), blob)
+        by_unit: dict[str | None, list[str]] = {}
+        for rel in files:
+            by_unit.setdefault(owner.get(rel), []).append(rel)
+        blobs: dict[str | None, bytes] = {}
+        stats: dict[str, tuple[int, int, str | None]] = {}
+        for unit, rels in by_unit.items():
+            reused = store.blob_for(rels)
+            if reused is not None:
+                blobs[unit] = reused
+            else:
+                blobs[unit] = pickle.dumps(
+                    {r: store[r] for r in rels}, protocol=pickle.HIGHEST_PROTOCOL
+                )
+            for r in rels:
+                mtime, size = store.stat(r)
+                stats[r] = (mtime, size, unit)
+        data = {
+            "tag": _cache_tag(),
+            "root": root,
+            "refs": files,
+            "stats": stats,
+            "blobs": blobs,
+            "derived": derived,
+        }
+        atomic_write_bytes(_cache_file(root), pickle.dumps(data, pickle.HIGHEST_PROTOCOL))
     except Exception:  # the cache is an optimisation; never fail a load for it
         pass
+
+
+class _DocStore:
+    """{rel: Doc}, where docs that came from the cache stay pickled (one blob per plan) until
+    something asks for them. Each snapshot has its own store; blobs are shared bytes."""
+
+    __slots__ = ("loaded", "where", "stats", "blobs", "members")
+
+    def __init__(self) -> None:
+        self.loaded: dict[str, Doc] = {}
+        self.where: dict[str, object] = {}  # rel -> blob key, for docs not unpickled yet
+        self.stats: dict[str, tuple[int, int]] = {}  # (mtime_ns, size) of those
+        self.blobs: dict[object, bytes] = {}
+        self.members: dict[object, frozenset[str]] = {}  # blob key -> rels it holds
+
+    def __getitem__(self, rel: str) -> Doc:
+        doc = self.loaded.get(rel)
+        if doc is None:
+            key = self.where[rel]
+            docs = pickle.loads(self.blobs[key])
+            for r, d in docs.items():
+                if r in self.where and self.where[r] == key:
+                    self.loaded[r] = d
+                    del self.where[r]
+                    self.stats.pop(r, None)
+            doc = self.loaded[rel]
+        return doc
+
+    def get(self, rel: str, default: Doc | None = None) -> Doc | None:
+        try:
+            return self[rel]
+        except KeyError:
+            return default
+
+    def __setitem__(self, rel: str, doc: Doc) -> None:
+        self.loaded[rel] = doc
+        self.where.pop(rel, None)
+        self.stats.pop(rel, None)
+
+    def pop(self, rel: str, default: Doc | None = None) -> Doc | None:
+        self.where.pop(rel, None)
+        self.stats.pop(rel, None)
+        return self.loaded.pop(rel, default)
+
+    def __contains__(self, rel: str) -> bool:
+        return rel in self.loaded or rel in self.where
+
+    def __len__(self) -> int:
+        return len(self.loaded) + len(self.where)
+
+    def stat(self, rel: str) -> tuple[int, int]:
+        doc = self.loaded.get(rel)
+        if doc is not None:
+            return doc.mtime_ns, doc.size
+        return self.stats[rel]
+
+    def blob_for(self, rels: list[str]) -> bytes | None:
+        """The cached blob holding exactly these (still unpickled) docs, if there is one."""
+        key = self.where.get(rels[0], _NO_KEY) if rels else _NO_KEY
+        if key is _NO_KEY or self.members.get(key) != frozenset(rels):
+            return None
+        if any(self.where.get(r, _NO_KEY) != key for r in rels):
+            return None
+        return self.blobs[key]
+
+    def copy(self) -> _DocStore:
+        new = _DocStore()
+        new.loaded = dict(self.loaded)
+        new.where = dict(self.where)
+        new.stats = dict(self.stats)
+        new.blobs = self.blobs
+        new.members = self.members
+        return new
+
+
+_NO_KEY = object()
 
 
 class Workspace:
@@ -285,6 +391,7 @@ class Workspace:
         "_derived",
         "_by_name",
         "_cache",
+        "_pending_cache",
     )
 
     root: Path
@@ -303,11 +410,12 @@ class Workspace:
         self._cache = cache
         root_s = str(root)
         cache_data = _read_cache(root_s) if cache else {}
-        cached: dict[str, Doc] = cache_data.get("docs", {})
-        found, skipped = _walk(root_s, known=cached)
+        cached_refs: dict[str, N.FileRef] = cache_data.get("refs", {})
+        cached_stats: dict[str, tuple[int, int, str | None]] = cache_data.get("stats", {})
+        found, skipped = _walk(root_s, known=cached_refs)
         cached_derived: dict = cache_data.get("derived", {})
         total = len(found)
-        dirty = not cached or len(cached) != total
+        dirty = not cached_stats or len(cached_stats) != total
         # Everything below up to reading is decided from names alone.
         self._files = {rel: ref for rel, (ref, _m, _s) in found.items()}
         self._skipped = skipped
@@ -319,12 +427,19 @@ class Workspace:
         for rel, unit in self._owner.items():
             if unit is not None:
                 self._units.setdefault(unit, set()).add(rel)
-        docs: dict[str, Doc] = {}
+        docs = _DocStore()
+        if cached_stats:
+            docs.blobs = cache_data.get("blobs", {})
+            members: dict[object, set[str]] = {}
+            for rel, (_m, _s, key) in cached_stats.items():
+                members.setdefault(key, set()).add(rel)
+            docs.members = {k: frozenset(v) for k, v in members.items()}
         to_read: dict[str, tuple[str, N.FileRef, int, int]] = {}
         for rel, (ref, mtime, size) in found.items():
-            old = cached.get(rel)
-            if old is not None and old.mtime_ns == mtime and old.size == size and old.ref == ref:
-                docs[rel] = old
+            old = cached_stats.get(rel)
+            if old is not None and old[0] == mtime and old[1] == size and old[2] in docs.blobs:
+                docs.where[rel] = old[2]
+                docs.stats[rel] = (mtime, size)
             else:
                 to_read[rel] = (rel, ref, size, mtime)
         self._docs = docs
@@ -356,7 +471,8 @@ class Workspace:
                 total,
                 progress,
             )
-            docs.update(derived.pop("\0docs"))
+            for rel, doc in derived.pop("\0docs").items():
+                docs[rel] = doc
             self._derived.update(derived)
         if progress is not None:
             progress(total, total)
@@ -366,14 +482,22 @@ class Workspace:
                 dirty = True
             if unit not in signatures:
                 signatures[unit] = self._signature(unit)
+        self._pending_cache = None
         if cache and (dirty or len(cached_derived) != len(self._units)):
-            _write_cache(
-                root_s,
-                docs,
-                {u: (signatures[u], now, d) for u, d in self._derived.items()},
-            )
+            self._pending_cache = {u: (signatures[u], now, d) for u, d in self._derived.items()}
         self._assemble()
         return self
+
+    def save_cache(self) -> bool:
+        """Write the parse cache if this load read anything new (``load`` does it unless told
+        ``write_cache=False``, so that a UI can show the snapshot first). True if written."""
+        pending = self._pending_cache
+        if pending is None:
+            return False
+        self._pending_cache = None
+        with _gc_paused():
+            _write_cache(str(self.root), self._files, self._owner, self._docs, pending)
+        return True
 
     def _signature(self, unit: str) -> tuple:
         docs = self._docs
@@ -381,7 +505,7 @@ class Workspace:
         return (
             self._folders_by_feature.get(unit),
             self._settings.stale_days,
-            tuple((r, docs[r].mtime_ns, docs[r].size) for r in members),
+            tuple((r, *docs.stat(r)) for r in members),
         )
 
     def _derive(self, unit: str) -> tuple[Plan | None, tuple[Problem, ...], float]:
@@ -441,12 +565,17 @@ class Workspace:
     def apply(self, changed_paths: Iterable[str | Path]) -> Workspace:
         """A new snapshot with ``changed_paths`` (files or folders; created, modified or
         deleted; absolute or relative) re-read. Everything else is reused."""
+        with _gc_paused():
+            return self._apply(changed_paths)
+
+    def _apply(self, changed_paths: Iterable[str | Path]) -> Workspace:
         new = Workspace.__new__(Workspace)
+        new._pending_cache = None
         new.root = self.root
         new._settings = self._settings
         new._cache = self._cache
         new._files = dict(self._files)
-        new._docs = dict(self._docs)
+        new._docs = self._docs.copy()
         new._skipped = dict(self._skipped)
         root_s = str(self.root)
         touched: set[str] = set()
@@ -473,8 +602,7 @@ class Workspace:
                 except OSError:
                     _drop(new, rel, touched)
                     continue
-                old = new._docs.get(rel)
-                if old is not None and old.mtime_ns == st.st_mtime_ns and old.size == st.st_size:
+                if rel in new._docs and new._docs.stat(rel) == (st.st_mtime_ns, st.st_size):
                     continue
                 new._files[rel] = ref
                 new._docs[rel] = read_doc(root_s, ref, st.st_size, st.st_mtime_ns)
@@ -500,9 +628,8 @@ class Workspace:
                 new._skipped.update(skipped)
                 for frel, (ref, mtime, size) in found.items():
                     new._files[frel] = ref
-                    old = self._docs.get(frel)
-                    if old is not None and old.mtime_ns == mtime and old.size == size:
-                        new._docs[frel] = old
+                    if frel in self._docs and self._docs.stat(frel) == (mtime, size):
+                        new._docs[frel] = self._docs[frel]
                     else:
                         new._docs[frel] = read_doc(root_s, ref, size, mtime)
                     touched.add(frel)
@@ -699,20 +826,30 @@ def load(
     now: float | None = None,
     stale_days: float = 7.0,
     progress: Progress | None = None,
+    write_cache: bool = True,
 ) -> Workspace:
     """Read a workspace. Raises ``NotADirectoryError`` only when ``root`` is not a folder;
     nothing inside the workspace can make it raise."""
     path = Path(root).expanduser().resolve()
     if not path.is_dir():
         raise NotADirectoryError(f"{root} is not a folder")
-    # Loading allocates many small objects and frees almost none: the cyclic GC would run
-    # hundreds of times for nothing (it costs ~40% of a load).
+    with _gc_paused():
+        ws = Workspace._load(
+            path, cache=cache, settings=Settings(now, stale_days), progress=progress
+        )
+        if write_cache:
+            ws.save_cache()
+    return ws
+
+
+@contextmanager
+def _gc_paused():
+    """Loading allocates many small objects and frees almost none: the cyclic GC would run
+    hundreds of times for nothing (it costs ~40% of a load on a large workspace)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return Workspace._load(
-            path, cache=cache, settings=Settings(now, stale_days), progress=progress
-        )
+        yield
     finally:
         if was_enabled:
             gc.enable()

@@ -1,0 +1,108 @@
+"""`llmflow status`: the table, the JSON contract, exit codes, and what it imports."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from wsbuilder import execution_md, make_workspace, plan_md
+
+from llmflow_tui.cli import main
+
+
+@pytest.fixture(autouse=True)
+def _cache_dir(tmp_path_factory, monkeypatch):
+    monkeypatch.setenv("LLMFLOW_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
+@pytest.fixture
+def ws(tmp_path):
+    return make_workspace(
+        tmp_path / "ws",
+        {
+            "work-space/plans/a_paused/FOO/PLAN_FOO.md": plan_md(
+                "FOO", [("1.1", "Setup"), ("1.2", "Build")], deps={"1.2": "1.1"}
+            ),
+            "work-space/plans/a_paused/FOO/execution/feedbacks/APPROVED_11.md": "ok",
+            "work-space/plans/BAR/PLAN_BAR.md": plan_md("BAR"),
+            "work-space/plans/BAR/execution/EXECUTION_TASK_BAR_11_01.md": execution_md(
+                "BAR", "1.1"
+            ),
+        },
+    )
+
+
+def test_table(ws, capsys):
+    assert main(["status", str(ws)]) == 0
+    out = capsys.readouterr().out
+    assert "FOO" in out and "paused" in out and "BAR" in out
+    assert "1/2" in out
+
+
+def test_json_contract(ws, capsys):
+    assert main(["status", str(ws), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert set(data) == {"workspace", "plans", "problems"}
+    assert data["workspace"] == str(ws.resolve())
+    foo = next(p for p in data["plans"] if p["name"] == "FOO")
+    assert set(foo) == {"name", "path", "group", "state", "achievements", "progress"}
+    assert foo["path"] == "work-space/plans/a_paused/FOO/PLAN_FOO.md"
+    assert foo["group"] == "a_paused" and foo["state"] == "active"
+    assert foo["progress"] == {"approved": 1, "total": 2}
+    a = foo["achievements"][1]
+    assert set(a) == {
+        "id",
+        "title",
+        "state",
+        "flags",
+        "subplan",
+        "executions",
+        "feedback",
+        "dependencies",
+    }
+    assert a["id"] == "1.2" and a["dependencies"] == ["1.1"] and a["flags"] == []
+    assert foo["achievements"][0]["feedback"] == "approved"
+    bar = next(p for p in data["plans"] if p["name"] == "BAR")
+    assert bar["group"] is None
+    assert bar["achievements"][0]["executions"] == [
+        "work-space/plans/BAR/execution/EXECUTION_TASK_BAR_11_01.md"
+    ]
+    for prob in data["problems"]:
+        assert set(prob) == {"path", "line", "severity", "message"}
+
+
+def test_plan_filter(ws, capsys):
+    assert main(["status", str(ws), "--plan", "BAR", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [p["name"] for p in data["plans"]] == ["BAR"]
+
+
+def test_exit_codes(ws, tmp_path, capsys):
+    assert main(["status", str(tmp_path / "missing")]) == 2
+    assert main(["status", str(ws), "--plan", "NOPE"]) == 2
+    assert main(["status", str(ws), "--bogus"]) == 2
+    (ws / "work-space/plans/BAR/parallel.json").write_text("{not json")
+    assert main(["status", str(ws)]) == 1
+    err = capsys.readouterr()
+    assert "invalid JSON at line 1" in err.out
+
+
+def test_status_imports_neither_textual_nor_networkx(ws):
+    code = (
+        "import sys, io, contextlib\n"
+        "from llmflow_tui.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    main(['status', {str(ws)!r}, '--json'])\n"
+        "bad = [m for m in ('textual', 'networkx', 'rich') if m in sys.modules]\n"
+        "print(','.join(bad))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_model_does_not_import_textual():
+    code = "import sys, llmflow_tui.model; print('textual' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

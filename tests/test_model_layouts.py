@@ -1,0 +1,267 @@
+"""Discovery and parsing on the layouts, shapes and traps of FORMAT.md §2–§6."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from wsbuilder import execution_md, make_workspace, plan_md, subplan_md, write
+
+from llmflow_tui.model import load, quick_names
+
+NOW = 1_795_000_000.0
+
+
+@pytest.fixture(autouse=True)
+def _cache_dir(tmp_path_factory, monkeypatch):
+    monkeypatch.setenv("LLMFLOW_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
+def names(ws):
+    return sorted(p.name for p in ws.plans)
+
+
+def test_groups_loose_plans_flat_files_and_orphans(tmp_path):
+    make_workspace(
+        tmp_path,
+        {
+            "work-space/plans/a_paused/SLOW/PLAN_SLOW.md": plan_md("SLOW"),
+            "work-space/plans/a_paused/SLOW/pause.txt": "",
+            "work-space/plans/a_paused/PLAN_LOOSE.md": plan_md("LOOSE"),
+            "work-space/plans/MAIN/PLAN_MAIN.md": plan_md("MAIN"),
+            "work-space/subplans/SUBPLAN_LOOSE_11.md": subplan_md("LOOSE", "1.1"),
+            "work-space/execution/EXECUTION_TASK_GONE_21_01.md": execution_md("GONE", "2.1"),
+            "PLAN_ROOT.md": plan_md("ROOT"),
+            "SUBPLAN_ROOT_12.md": subplan_md("ROOT", "1.2"),
+        },
+    )
+    ws = load(tmp_path, cache=False, now=NOW)
+    assert names(ws) == ["GONE", "LOOSE", "MAIN", "ROOT", "SLOW"]
+    slow = ws.plan("SLOW")
+    assert (slow.group, slow.group_label, slow.markers) == ("a_paused", "paused", ("pause",))
+    loose = ws.plan("LOOSE")
+    assert loose.group == "a_paused" and loose.folder is None
+    assert loose.achievement("1.1").state == "subplan_ready"
+    assert ws.plan("ROOT").achievement("1.2").subplan == "SUBPLAN_ROOT_12.md"
+    gone = ws.plan("GONE")
+    assert gone.orphan and gone.achievement("2.1").state == "executing"
+    assert any("orphan feature GONE" in p.message for p in ws.problems)
+    assert dict(quick_names(tmp_path))["SLOW"] == "a_paused"
+
+
+def test_traps_are_not_plans_and_stale_copies_are_not_scanned(tmp_path):
+    make_workspace(
+        tmp_path,
+        {
+            "work-space/plans/MAIN/PLAN_MAIN.md": plan_md("MAIN"),
+            "work-space/plans/MAIN/documentation/PLAN_SOMETHING.md": "# Notes on something\n",
+            "work-space/plans/PLAN_SUMMARY.md": "# Summary of all plans\n",
+            "work-space/plans/MAIN/MAIN-old/PLAN_MAIN.md": plan_md("MAIN"),
+            "work-space/plans/MAIN/MAIN-old/execution/feedbacks/APPROVED_11.md": "ok",
+            "work-space/work-space/plans/X/PLAN_X.md": plan_md("X"),
+            "work-space/NORTH_STAR_VISION.md": "# PLAN: The vision\n",
+            "work-space/plans/MAIN/completed.txt": "",
+        },
+    )
+    ws = load(tmp_path, cache=False, now=NOW)
+    assert names(ws) == ["MAIN"]
+    assert ws.plan("MAIN").achievement("1.1").state == "not_started"
+    assert ws.plan("MAIN").markers == ("completed",)
+    assert [g.kind for g in ws.grammaplans] == ["north_star"]
+    skipped = [p.path for p in ws.problems if "not scanned" in p.message]
+    assert "work-space/plans/MAIN/MAIN-old" in skipped
+    assert "work-space/work-space" in skipped
+
+
+def test_nested_beats_flat_duplicate_subplan(tmp_path):
+    make_workspace(
+        tmp_path,
+        {
+            "work-space/plans/MAIN/PLAN_MAIN.md": plan_md("MAIN"),
+            "work-space/plans/MAIN/subplans/SUBPLAN_MAIN_11.md": subplan_md("MAIN", "1.1"),
+            "work-space/subplans/SUBPLAN_MAIN_11.md": subplan_md("MAIN", "1.1") + "\nmore\n",
+        },
+    )
+    ws = load(tmp_path, cache=False, now=NOW)
+    a = ws.plan("MAIN").achievement("1.1")
+    assert a.subplan == "work-space/plans/MAIN/subplans/SUBPLAN_MAIN_11.md"
+    dup = [p for p in ws.problems if "duplicate SUBPLAN" in p.message]
+    assert dup and dup[0].path == "work-space/subplans/SUBPLAN_MAIN_11.md"
+    assert "differ" in dup[0].message
+
+
+def test_archives_are_shown_but_not_live(tmp_path):
+    make_workspace(
+        tmp_path,
+        {
+            "work-space/plans/MAIN/PLAN_MAIN.md": plan_md(
+                "MAIN", header="**Archive Location**: documentation/archive/main/"
+            ),
+            "work-space/plans/MAIN/documentation/archive/main/EXECUTION_TASK_MAIN_11_01.md": (
+                execution_md("MAIN", "1.1")
+            ),
+            "work-space/plans/MAIN/execution/EXECUTION_TASK_MAIN_11_02_ARCHIVED.md": (
+                execution_md("MAIN", "1.1", 2)
+            ),
+            "work-space/plans/MAIN/execution/EXECUTION_TASK_MAIN_12_01.md": execution_md(
+                "MAIN", "1.2", final_status="✅ Complete"
+            ),
+        },
+    )
+    plan = load(tmp_path, cache=False, now=NOW).plan("MAIN")
+    one = plan.achievement("1.1")
+    assert all(x.archived for x in one.executions) and len(one.executions) == 2
+    assert plan.achievement("1.2").state == "awaiting_review"
+
+
+def test_code_collision_is_reported(tmp_path):
+    make_workspace(
+        tmp_path,
+        {
+            "work-space/plans/BIG/PLAN_BIG.md": plan_md("BIG", [("1.10", "Ten"), ("11.0", "X")]),
+            "work-space/plans/BIG/subplans/SUBPLAN_BIG_110.md": subplan_md("BIG", "11.0"),
+        },
+    )
+    ws = load(tmp_path, cache=False, now=NOW)
+    assert any("code collision" in p.message for p in ws.problems)
+    # The SUBPLAN's own header breaks the tie.
+    assert ws.plan("BIG").achievement("11.0").state == "subplan_ready"
+
+
+ACHIEVEMENT_SHAPES = """# PLAN: Shapes
+
+**Status**: 🎯 Active
+**Progress**: 0/9
+
+---
+
+## 📋 Achievement Index
+
+- Achievement 0.1: Index only title
+- ✅ Achievement 1.1: Setup
+**Achievement 1.2**: Build (4-6h)
+
+## 🎯 Desirable Achievements
+
+### Priority 1: CORE
+
+**Achievement 1.1**: Setup the thing ✅ **COMPLETE**
+
+- **Effort**: ~20 minutes (completed)
+- **Dependencies**: None
+
+**Achievement 1.2: Build the thing** ⏱️ 4-6 hours
+
+- Effort: 3-4 hours (was 2-3 hours)
+- **Dependencies**: 1.1
+
+### Achievement 2.1: Ship it (NEW - Gap Fix #1) ← **NEXT**
+
+**Achievement 2.2/2.3**: not a definition
+- [ ] Achievement 2.4: checkbox, not a definition
+**Achievement 3.5.1**: a sub-achievement, not 3.5
+
+**Achievement 2.2**: Optional polish (Optional) [REVISED 2025-11-11]
+
+```markdown
+## Current Status & Handoff
+**Achievement 9.9**: inside a fence
+```
+
+## 🔄 Current Status & Handoff
+
+⏳ Next: Achievement 1.2
+"""
+
+
+def test_every_achievement_shape(tmp_path):
+    write(tmp_path, "work-space/plans/SHAPES/PLAN_SHAPES.md", ACHIEVEMENT_SHAPES)
+    plan = load(tmp_path, cache=False, now=NOW).plan("SHAPES")
+    got = {a.id: a.title for a in plan.achievements}
+    assert got == {
+        "0.1": "Index only title",
+        "1.1": "Setup the thing",
+        "1.2": "Build the thing",
+        "2.1": "Ship it",
+        "2.2": "Optional polish",
+    }
+    a = {x.id: x for x in plan.achievements}
+    assert a["1.1"].marked_done and a["1.1"].source == "both"
+    assert a["0.1"].source == "index"
+    assert a["1.2"].dependencies == ("1.1",)
+    assert (a["1.2"].effort.low, a["1.2"].effort.high, a["1.2"].effort.unit) == (4, 6, "hours")
+    assert (a["1.1"].effort.high, a["1.1"].effort.unit) == (20, "minutes")
+    assert plan.handoff_next == "1.2"
+    assert plan.next == "0.1"
+
+
+def test_messy_bytes_crlf_bom_and_binary(tmp_path):
+    plan = plan_md("MESSY").replace("\n", "\r\n").encode("utf-8")
+    write(tmp_path, "work-space/plans/MESSY/PLAN_MESSY.md", b"\xef\xbb\xbf" + plan + b"\xff\xfe")
+    write(tmp_path, "work-space/plans/MESSY/subplans/SUBPLAN_MESSY_11.md", b"")
+    write(tmp_path, "work-space/plans/MESSY/subplans/SUBPLAN_MESSY_12.md", b"\x00\x01\x02")
+    ws = load(tmp_path, cache=False, now=NOW)
+    plan_ = ws.plan("MESSY")
+    assert [a.id for a in plan_.achievements] == ["1.1", "1.2"]
+    assert plan_.status_text == "🎯 Active"
+    msgs = {p.path.rsplit("/", 1)[-1]: p.message for p in ws.problems}
+    assert msgs["SUBPLAN_MESSY_11.md"] == "empty file"
+    assert "binary" in msgs["SUBPLAN_MESSY_12.md"]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can read a chmod 000 file")
+def test_unreadable_file_is_a_problem(tmp_path):
+    path = write(tmp_path, "work-space/plans/X/PLAN_X.md", plan_md("X"))
+    sub = write(tmp_path, "work-space/plans/X/subplans/SUBPLAN_X_11.md", subplan_md("X", "1.1"))
+    sub.chmod(0)
+    try:
+        ws = load(tmp_path, cache=False, now=NOW)
+        assert any("cannot read" in p.message for p in ws.problems)
+        assert path.exists()
+    finally:
+        sub.chmod(0o644)
+
+
+def test_grammaplan_children(tmp_path):
+    make_workspace(
+        tmp_path,
+        {
+            "work-space/GRAMMAPLAN_BIG.md": "# GRAMMAPLAN: Big\n\n| Plan | Status |\n|---|---|\n"
+            "| PLAN_A | active |\n| PLAN_MISSING | - |\n",
+            "work-space/plans/A/PLAN_A.md": plan_md("A"),
+            "work-space/plans/B/PLAN_B.md": plan_md(
+                "B", header="**Parent GrammaPlan**: GRAMMAPLAN_BIG.md"
+            ),
+        },
+    )
+    ws = load(tmp_path, cache=False, now=NOW)
+    (gp,) = ws.grammaplans
+    assert gp.children == ("A", "MISSING", "B")
+    assert ws.plan("B").parent == "BIG"
+    assert any("PLAN_MISSING.md not found" in p.message for p in ws.problems)
+
+
+def test_mangled_names_in_subplan_table_are_unescaped(tmp_path):
+    sub = subplan_md("X", "1.1") + (
+        "\n## Active EXECUTION_TASKs\n\n- EXECUTION*TASK*X\\_11_01.md\n- EXECUTION_TASK_X_11_02\n"
+    )
+    make_workspace(
+        tmp_path,
+        {
+            "work-space/plans/X/PLAN_X.md": plan_md("X"),
+            "work-space/plans/X/subplans/SUBPLAN_X_11.md": sub,
+            "work-space/plans/X/execution/EXECUTION_TASK_X_11_01.md": execution_md(
+                "X", "1.1", final_status="Complete"
+            ),
+        },
+    )
+    a = load(tmp_path, cache=False, now=NOW).plan("X").achievement("1.1")
+    assert a.planned_executions == 2 and a.state == "executing"
+
+
+def test_a_3000_line_plan(tmp_path):
+    ach = [(f"{p}.{i}", f"Title {p}.{i}") for p in range(1, 6) for i in range(1, 11)]
+    filler = "\n".join(f"Line {i} of the context with `code` and **bold**." for i in range(3000))
+    write(tmp_path, "work-space/plans/HUGE/PLAN_HUGE.md", plan_md("HUGE", ach, extra=filler))
+    plan = load(tmp_path, cache=False, now=NOW).plan("HUGE")
+    assert len(plan.achievements) == 50

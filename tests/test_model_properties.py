@@ -1,0 +1,253 @@
+"""Property tests: nothing in a workspace crashes the loader, and apply() equals load()."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from wsbuilder import execution_md, plan_md, subplan_md
+
+from llmflow_tui.model import load
+
+NOW = 1_795_000_000.0
+
+FRAGMENTS = [
+    "# PLAN: X",
+    "## 🎯 Desirable Achievements",
+    "### Priority 1: CORE",
+    "**Achievement 1.1**: Title",
+    "**Achievement 1.2: Title** ⏱️ 4-6 hours",
+    "### Achievement 2.1: Done ✅ COMPLETE",
+    "- ✅ Achievement 1.1: Indexed",
+    "## 📋 Achievement Index",
+    "```",
+    "~~~",
+    "```python",
+    "**Status**: ✅ Complete",
+    "**Status**: In Progress",
+    "**Status**:",
+    "- **Dependencies**: 1.1, 9.9",
+    "- **Blocks**: 1.1",
+    "## 🔄 Current Status & Handoff",
+    "⏳ Next: Achievement 1.2",
+    "**Progress**: 3/9",
+    "**Achievement 3.5.1**: sub",
+    "| PLAN_FOO | active |",
+    "**Parent GrammaPlan**: GRAMMAPLAN_G.md",
+    "**Archive Location**: ../../../etc",
+    "**Achievement",
+    "#",
+    "EXECUTION*TASK*F\\_11_01.md",
+]
+NAMES = [
+    "PLAN_F.md",
+    "PLAN_SUMMARY.md",
+    "GRAMMAPLAN_G.md",
+    "SUBPLAN_F_11.md",
+    "SUBPLAN_F_110.md",
+    "SUBPLAN_.md",
+    "EXECUTION_TASK_F_11_01.md",
+    "EXECUTION_TASK_F_11_01_V2.md",
+    "EXECUTION_TASK_F_1.md",
+    "APPROVED_11.md",
+    "FIX_11.md",
+    "FIX_11_RESOLUTION.md",
+    "parallel.json",
+    "pause.txt",
+]
+DIRS = [
+    "",
+    "work-space/plans/F",
+    "work-space/plans/F/subplans",
+    "work-space/plans/F/execution",
+    "work-space/plans/F/execution/feedbacks",
+    "work-space/plans/a_paused/F",
+    "work-space/subplans",
+    "work-space/plans/F/F-old",
+    "documentation/archive/f",
+]
+
+markdown = st.lists(
+    st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=30)), max_size=40
+).map("\n".join)
+contents = st.one_of(
+    markdown.map(lambda s: s.encode("utf-8", "surrogatepass")),
+    st.binary(max_size=300),
+    st.sampled_from([b"[", b'{"achievements": 5}', b'{"achievements": [{"achievement_id": 1}]}']),
+)
+trees = st.lists(
+    st.tuples(st.sampled_from(DIRS), st.sampled_from(NAMES), contents), min_size=1, max_size=12
+)
+
+
+def _materialise(root: Path, tree) -> None:
+    for folder, name, data in tree:
+        d = root / folder
+        d.mkdir(parents=True, exist_ok=True)
+        (d / name).write_bytes(data)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tree=trees)
+def test_loader_never_raises(tree):
+    root = Path(tempfile.mkdtemp())
+    try:
+        _materialise(root, tree)
+        ws = load(root, cache=False, now=NOW)
+        json.dumps(ws.to_json())
+        for plan in ws.plans:
+            assert plan.state in {
+                "complete",
+                "complete_unverified",
+                "needs_attention",
+                "active",
+                "not_started",
+            }
+    finally:
+        shutil.rmtree(root)
+
+
+# -- apply() equals load() after random edits ---------------------------------------------
+
+SEED = {
+    "work-space/plans/F/PLAN_F.md": plan_md("F", [("1.1", "A"), ("1.2", "B"), ("2.1", "C")]),
+    "work-space/plans/F/subplans/SUBPLAN_F_11.md": subplan_md("F", "1.1", planned=2),
+    "work-space/plans/F/execution/EXECUTION_TASK_F_11_01.md": execution_md("F", "1.1"),
+    "work-space/plans/a_paused/G/PLAN_G.md": plan_md("G"),
+    "work-space/subplans/SUBPLAN_G_12.md": subplan_md("G", "1.2"),
+}
+PATHS = [
+    "work-space/plans/F/PLAN_F.md",
+    "work-space/plans/F/parallel.json",
+    "work-space/plans/F/subplans/SUBPLAN_F_12.md",
+    "work-space/plans/F/execution/EXECUTION_TASK_F_11_01.md",
+    "work-space/plans/F/execution/EXECUTION_TASK_F_11_02.md",
+    "work-space/plans/F/execution/EXECUTION_TASK_F_11_01_V2.md",
+    "work-space/plans/F/execution/feedbacks/APPROVED_11.md",
+    "work-space/plans/F/execution/feedbacks/FIX_12.md",
+    "work-space/plans/G/PLAN_G.md",
+    "work-space/plans/a_paused/G/PLAN_G.md",
+    "work-space/subplans/SUBPLAN_G_12.md",
+    "work-space/subplans/SUBPLAN_H_11.md",
+    "work-space/plans/H/PLAN_H.md",
+    "work-space/plans/F/F-old/PLAN_F.md",
+    "PLAN_G.md",
+]
+DIR_TARGETS = ["work-space/plans/F/execution", "work-space/plans/a_paused/G", "work-space/plans/H"]
+BODIES = [
+    execution_md("F", "1.1", final_status="✅ Complete"),
+    execution_md("F", "1.1", date="2020-01-01"),
+    plan_md("F", [("1.1", "A"), ("1.2", "B")], deps={"1.2": "1.1"}),
+    plan_md("G", [("1.2", "B")]),
+    plan_md("H"),
+    subplan_md("F", "1.2"),
+    '{"achievements": [{"achievement_id": "1.2", "dependencies": ["1.1"]}]}',
+    "",
+    "# APPROVED\n",
+]
+steps = st.lists(
+    st.one_of(
+        st.tuples(st.just("write"), st.sampled_from(PATHS), st.sampled_from(BODIES)),
+        st.tuples(st.just("delete"), st.sampled_from(PATHS), st.just("")),
+        st.tuples(st.just("rmdir"), st.sampled_from(DIR_TARGETS), st.just("")),
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps=steps)
+def test_apply_equals_load(steps):
+    root = Path(tempfile.mkdtemp())
+    try:
+        for rel, text in SEED.items():
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / rel).write_text(text)
+        ws = load(root, cache=False, now=NOW)
+        tick = 1_700_000_000
+        for op, rel, body in steps:
+            path = root / rel
+            if op == "write":
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(body)
+                tick += 10
+                os.utime(path, (tick, tick))  # an mtime that surely differs
+                changed = [path]  # watchers report the file; the new folder is implied
+            elif op == "delete":
+                if path.exists():
+                    path.unlink()
+                changed = [path]
+            else:
+                shutil.rmtree(path, ignore_errors=True)
+                changed = [path]
+            ws = ws.apply(changed)
+            fresh = load(root, cache=False, now=NOW)
+            assert ws == fresh
+            assert ws.to_json() == fresh.to_json()
+    finally:
+        shutil.rmtree(root)
+
+
+@pytest.fixture
+def cache_dir(tmp_path, monkeypatch):
+    d = tmp_path / "cache"
+    monkeypatch.setenv("LLMFLOW_CACHE_DIR", str(d))
+    return d
+
+
+def _seed(root: Path) -> None:
+    for rel, text in SEED.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+
+
+def test_warm_load_from_cache_equals_cold(tmp_path, cache_dir):
+    root = tmp_path / "ws"
+    _seed(root)
+    cold = load(root, cache=True, now=NOW)
+    assert any(cache_dir.iterdir())
+    warm = load(root, cache=True, now=NOW)
+    assert warm == cold and warm == load(root, cache=False, now=NOW)
+
+
+def test_cache_never_trusted_over_a_changed_file(tmp_path, cache_dir):
+    root = tmp_path / "ws"
+    _seed(root)
+    load(root, cache=True, now=NOW)
+    path = root / "work-space/plans/F/execution/EXECUTION_TASK_F_11_01.md"
+    text = path.read_text()
+    # Same size, new mtime: only the mtime says it changed.
+    path.write_text(text.replace("In Progress", "Complete!!!"))
+    os.utime(path, (NOW, NOW))
+    warm = load(root, cache=True, now=NOW)
+    assert warm.plan("F").achievement("1.1").executions[0].complete
+    assert warm == load(root, cache=False, now=NOW)
+
+
+def test_corrupt_cache_is_ignored(tmp_path, cache_dir):
+    root = tmp_path / "ws"
+    _seed(root)
+    load(root, cache=True, now=NOW)
+    for f in cache_dir.iterdir():
+        f.write_bytes(b"not a pickle")
+    assert load(root, cache=True, now=NOW) == load(root, cache=False, now=NOW)
+
+
+def test_apply_on_a_warm_snapshot(tmp_path, cache_dir):
+    root = tmp_path / "ws"
+    _seed(root)
+    load(root, cache=True, now=NOW)
+    warm = load(root, cache=True, now=NOW)
+    path = root / "work-space/plans/F/execution/feedbacks/APPROVED_11.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("ok")
+    after = warm.apply([path])
+    assert after.plan("F").achievement("1.1").state == "approved"
+    assert after == load(root, cache=False, now=NOW)

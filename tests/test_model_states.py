@@ -1,0 +1,285 @@
+"""The state engine on small, realistic workspaces: every state, flag, reason and problem."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from wsbuilder import execution_md, make_workspace, plan_md, subplan_md, write
+
+from llmflow_tui.model import load
+
+NOW = time.mktime((2026, 11, 24, 12, 0, 0, 0, 0, -1))
+P = "work-space/plans/FOO"
+
+
+@pytest.fixture(autouse=True)
+def _cache_dir(tmp_path_factory, monkeypatch):
+    monkeypatch.setenv("LLMFLOW_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
+def states(ws, plan="FOO"):
+    return {a.id: a.state for a in ws.plan(plan).achievements}
+
+
+def messages(ws):
+    return [p.message for p in ws.problems]
+
+
+def base(tmp_path, extra_files=None, **plan_kw):
+    files = {f"{P}/PLAN_FOO.md": plan_md("FOO", **plan_kw)}
+    files.update(extra_files or {})
+    return make_workspace(tmp_path, files)
+
+
+def test_every_achievement_state_from_files(tmp_path):
+    ach = [(f"1.{i}", f"A{i}") for i in range(1, 8)]
+    root = base(
+        tmp_path,
+        {
+            # approved after a fix
+            f"{P}/execution/EXECUTION_TASK_FOO_11_01.md": execution_md(
+                "FOO", "1.1", final_status="✅ Complete"
+            ),
+            f"{P}/execution/feedbacks/FIX_11.md": "# FIX\n",
+            f"{P}/execution/feedbacks/APPROVED_11.md": "# APPROVED\n",
+            # needs fix with a resolution
+            f"{P}/execution/feedbacks/FIX_12.md": "# FIX\n",
+            f"{P}/execution/feedbacks/FIX_12_RESOLUTION.md": "# done\n",
+            # awaiting review
+            f"{P}/execution/EXECUTION_TASK_FOO_13_01.md": execution_md(
+                "FOO", "1.3", final_status="✅ Complete"
+            ),
+            # executing 1/2
+            f"{P}/execution/EXECUTION_TASK_FOO_14_01.md": execution_md(
+                "FOO", "1.4", final_status="✅ Complete"
+            ),
+            f"{P}/execution/EXECUTION_TASK_FOO_14_02.md": execution_md("FOO", "1.4", 2),
+            # subplan ready
+            f"{P}/subplans/SUBPLAN_FOO_15.md": subplan_md("FOO", "1.5"),
+            # needs fix without resolution
+            f"{P}/execution/feedbacks/FIX_16.md": "# FIX\n",
+        },
+        achievements=ach,
+    )
+    ws = load(root, cache=False, now=NOW)
+    assert states(ws) == {
+        "1.1": "approved",
+        "1.2": "needs_fix",
+        "1.3": "awaiting_review",
+        "1.4": "executing",
+        "1.5": "subplan_ready",
+        "1.6": "needs_fix",
+        "1.7": "not_started",
+    }
+    plan = ws.plan("FOO")
+    a = {x.id: x for x in plan.achievements}
+    assert a["1.1"].flags == ("had_fixes",)
+    assert "resolution_submitted" in a["1.2"].flags
+    assert "resolution_submitted" not in a["1.6"].flags
+    assert a["1.4"].executions_done == (1, 2)
+    assert "APPROVED_11.md" in a["1.1"].reason
+    assert a["1.3"].reasons[0].path.endswith("EXECUTION_TASK_FOO_13_01.md")
+    assert plan.state == "needs_attention"
+
+
+def test_completion_is_the_last_status_line_outside_fences(tmp_path):
+    body = execution_md("FOO", "1.1", status="In Progress", final_status="✅ Complete")
+    body += "\n```\n**Status**: In Progress\n```\n**Status**: [Update as you progress]\n"
+    root = base(tmp_path, {f"{P}/execution/EXECUTION_TASK_FOO_11_01.md": body})
+    ws = load(root, cache=False, now=NOW)
+    assert states(ws)["1.1"] == "awaiting_review"
+    # The header still says In Progress: reported as a disagreement, not trusted.
+    assert any("header says 'In Progress'" in m for m in messages(ws))
+
+
+def test_design_phase_complete_is_not_complete(tmp_path):
+    body = execution_md("FOO", "1.1", status="Design Phase Complete")
+    root = base(tmp_path, {f"{P}/execution/EXECUTION_TASK_FOO_11_01.md": body})
+    ws = load(root, cache=False, now=NOW)
+    assert states(ws)["1.1"] == "executing"
+
+
+def test_blocked_and_ready_set_after_work_started(tmp_path):
+    ach = [("1.1", "Base"), ("2.1", "Left"), ("2.2", "Right"), ("3.1", "Join")]
+    root = base(
+        tmp_path,
+        {
+            f"{P}/execution/feedbacks/APPROVED_11.md": "ok",
+            f"{P}/execution/EXECUTION_TASK_FOO_21_01.md": execution_md("FOO", "2.1"),
+        },
+        achievements=ach,
+        deps={"2.1": "1.1", "2.2": "1.1", "3.1": "2.1, 2.2"},
+    )
+    plan = load(root, cache=False, now=NOW).plan("FOO")
+    # Approved dependencies are satisfied: the parallel wave 2.1 + 2.2 shows once 1.1 is done.
+    assert plan.ready == ("2.1", "2.2")
+    assert plan.waves == (("2.1", "2.2"), ("3.1",))
+    assert plan.next == "2.1"
+    join = plan.achievement("3.1")
+    assert "blocked" in join.flags
+    assert any("2.1, 2.2" in r.text for r in join.reasons)
+    assert "blocked" not in plan.achievement("2.2").flags
+
+
+def test_blocks_field_adds_reverse_edges_and_prose_is_only_a_hint(tmp_path):
+    extra = """
+    **Achievement 3.1**: Later
+
+    - **Blocks**: 3.2
+    - Note: builds on Achievement 1.1 in spirit
+
+    **Achievement 3.2**: Last
+    """
+    root = base(tmp_path, achievements=[("1.1", "A")], extra=extra)
+    plan = load(root, cache=False, now=NOW).plan("FOO")
+    assert plan.achievement("3.2").dependencies == ("3.1",)
+    assert plan.achievement("3.1").dependencies == ()
+    assert plan.achievement("3.1").dependency_hints == ("1.1",)
+
+
+def test_stale_uses_dates_inside_files(tmp_path):
+    root = base(
+        tmp_path,
+        {
+            f"{P}/execution/EXECUTION_TASK_FOO_11_01.md": execution_md(
+                "FOO", "1.1", date="2026-10-01"
+            ),
+            f"{P}/execution/EXECUTION_TASK_FOO_12_01.md": execution_md(
+                "FOO", "1.2", date="2026-11-23"
+            ),
+        },
+    )
+    plan = load(root, cache=False, now=NOW).plan("FOO")
+    assert "stale" in plan.achievement("1.1").flags
+    assert "stale" not in plan.achievement("1.2").flags
+    assert any("no activity for" in r.text for r in plan.achievement("1.1").reasons)
+
+
+def test_redo_supersedes_same_execution(tmp_path):
+    root = base(
+        tmp_path,
+        {
+            f"{P}/execution/EXECUTION_TASK_FOO_11_01.md": execution_md("FOO", "1.1"),
+            f"{P}/execution/EXECUTION_TASK_FOO_11_01_V2.md": execution_md(
+                "FOO", "1.1", final_status="✅ Complete"
+            ),
+            # `_02_01_V2` belongs to 0.2's first execution, not to 1.1's `_01`.
+            f"{P}/execution/EXECUTION_TASK_FOO_02_01_V2.md": execution_md("FOO", "0.2"),
+        },
+        achievements=[("0.2", "Zero"), ("1.1", "One")],
+    )
+    plan = load(root, cache=False, now=NOW).plan("FOO")
+    one = plan.achievement("1.1")
+    assert one.state == "awaiting_review"
+    live = one.live_executions
+    assert len(live) == 1 and live[0].path.endswith("_V2.md") and live[0].kind == "redo"
+    assert plan.achievement("0.2").state == "executing"
+
+
+def test_planned_executions_from_subplan_count_towards_progress(tmp_path):
+    root = base(
+        tmp_path,
+        {
+            f"{P}/subplans/SUBPLAN_FOO_11.md": subplan_md("FOO", "1.1", planned=3),
+            f"{P}/execution/EXECUTION_TASK_FOO_11_01.md": execution_md(
+                "FOO", "1.1", final_status="✅ Complete"
+            ),
+        },
+    )
+    a = load(root, cache=False, now=NOW).plan("FOO").achievement("1.1")
+    assert a.state == "executing"
+    assert a.executions_done == (1, 3)
+
+
+def test_plan_states(tmp_path):
+    make_workspace(
+        tmp_path,
+        {
+            "work-space/plans/DONE/PLAN_DONE.md": plan_md("DONE", [("1.1", "A")]),
+            "work-space/plans/DONE/execution/feedbacks/APPROVED_11.md": "ok",
+            "work-space/plans/NEW/PLAN_NEW.md": plan_md("NEW", [("1.1", "A")]),
+            "work-space/plans/OLD/PLAN_OLD.md": plan_md("OLD", [("1.1", "A")], status="Complete"),
+            "work-space/plans/OLD/execution/EXECUTION_TASK_OLD_11_01.md": execution_md(
+                "OLD", "1.1", status="✅ Complete"
+            ),
+        },
+    )
+    ws = load(tmp_path, cache=False, now=NOW)
+    assert ws.plan("DONE").state == "complete"
+    assert ws.plan("NEW").state == "not_started"
+    assert ws.plan("OLD").state == "complete_unverified"
+
+
+def test_progress_counter_and_checkmarks_that_disagree_are_reported(tmp_path):
+    root = base(
+        tmp_path,
+        {f"{P}/execution/feedbacks/APPROVED_11.md": "ok"},
+        achievements=[("1.1", "A"), ("1.2", "B ✅")],
+        extra="**Progress**: 2/2\n",
+    )
+    ws = load(root, cache=False, now=NOW)
+    msgs = messages(ws)
+    assert any("**Progress** says 2/2 but the files say 1/2" in m for m in msgs)
+    assert any("marks achievement 1.2 ✅" in m for m in msgs)
+
+
+def test_parallel_json_dependencies_cycles_and_unknown_ids(tmp_path):
+    pj = """{
+      "plan_name": "FOO",
+      "parallelization_level": "level_2",
+      "achievements": [
+        {"achievement_id": "1.1", "dependencies": ["1.2"], "estimated_hours": "4-6"},
+        {"achievement_id": "1.2", "dependencies": ["1.1"], "status": "complete"},
+        {"achievement_id": "1.3", "dependencies": ["9.9"], "estimated_hours": null}
+      ],
+      "notes": ["a", "b"],
+      "parallel_execution_waves": []
+    }"""
+    root = base(
+        tmp_path,
+        {f"{P}/parallel.json": pj},
+        achievements=[("1.1", "A"), ("1.2", "B"), ("1.3", "C")],
+    )
+    ws = load(root, cache=False, now=NOW)
+    msgs = messages(ws)
+    assert any("dependency cycle: 1.1 → 1.2 → 1.1" in m for m in msgs)
+    assert any("depends on unknown achievement 9.9" in m for m in msgs)
+    plan = ws.plan("FOO")
+    # A recorded status is shown, never trusted over feedback files.
+    assert plan.achievement("1.2").recorded_status == "complete"
+    assert plan.achievement("1.2").state == "not_started"
+    assert plan.parallel_level == "level_2"
+
+
+def test_invalid_parallel_json_reports_line_and_column(tmp_path):
+    root = base(tmp_path, {f"{P}/parallel.json": '{\n  "achievements": [\n    {"a": 1,}\n]}'})
+    ws = load(root, cache=False, now=NOW)
+    bad = [p for p in ws.problems if p.path.endswith("parallel.json")]
+    assert bad and bad[0].severity == "error" and bad[0].line == 3
+    assert "column" in bad[0].message
+
+
+def test_schema_problems_are_reported(tmp_path):
+    root = base(tmp_path, {f"{P}/parallel.json": '{"achievements": [{"achievement_id": 5}]}'})
+    ws = load(root, cache=False, now=NOW)
+    assert any(m.startswith("schema:") for m in messages(ws))
+
+
+def test_approved_wins_and_its_content_is_not_evidence(tmp_path):
+    root = base(
+        tmp_path,
+        {
+            f"{P}/execution/feedbacks/APPROVED_11.md": "# FIX REQUIRED\n**Status**: rejected\n",
+            f"{P}/execution/feedbacks/FIX_11.md": "",
+        },
+    )
+    a = load(root, cache=False, now=NOW).plan("FOO").achievement("1.1")
+    assert a.state == "approved" and a.feedback == "approved"
+    assert a.flags == ("had_fixes",)
+
+
+def test_skipped_counts_as_done(tmp_path):
+    root = base(tmp_path, {f"{P}/execution/feedbacks/SKIPPED_11.md": "no longer needed"})
+    a = load(root, cache=False, now=NOW).plan("FOO").achievement("1.1")
+    assert a.state == "approved" and "skipped" in a.flags

@@ -102,8 +102,10 @@ def _print_status(ws, plans, problems, *, detailed: bool) -> None:
     out(f"Workspace {ws.root}  ({len(plans)} plans, {ws.files} files)\n\n")
     name_w = max([len(p.name) for p in plans] + [4])
     group_w = max([len(p.group_label or "") for p in plans] + [5])
-    out(f"   {'PLAN':<{name_w}}  {'GROUP':<{group_w}}  {'STATE':<19}  PROGRESS          "
-        f"NEXT   READY\n")
+    out(
+        f"   {'PLAN':<{name_w}}  {'GROUP':<{group_w}}  {'STATE':<19}  PROGRESS          "
+        f"NEXT   READY\n"
+    )
     for p in plans:
         done, total = p.progress
         icon = PLAN_ICONS.get(p.state, "?")
@@ -113,16 +115,20 @@ def _print_status(ws, plans, problems, *, detailed: bool) -> None:
         if p.archived:
             badges += " [archived]"
         ready = ",".join(p.ready[:6]) + ("…" if len(p.ready) > 6 else "")
-        out(f"{icon:<2} {p.name:<{name_w}}  {(p.group_label or ''):<{group_w}}  "
+        out(
+            f"{icon:<2} {p.name:<{name_w}}  {(p.group_label or ''):<{group_w}}  "
             f"{p.state:<19}  {_bar(done, total)} {done:>2}/{total:<3}  "
-            f"{(p.next or '-'):<5}  {ready or '-'}{badges}\n")
+            f"{(p.next or '-'):<5}  {ready or '-'}{badges}\n"
+        )
         if detailed:
             for a in p.achievements:
                 flags = f" ({', '.join(a.flags)})" if a.flags else ""
                 k, n = a.executions_done
                 runs = f" {k}/{n}" if a.state == "executing" else ""
-                out(f"      {STATE_ICONS.get(a.state, '?')} {a.id:<5} {a.state}{runs}{flags}"
-                    f"  {a.title}\n")
+                out(
+                    f"      {STATE_ICONS.get(a.state, '?')} {a.id:<5} {a.state}{runs}{flags}"
+                    f"  {a.title}\n"
+                )
                 out(f"              why: {'; '.join(r.text for r in a.reasons)}\n")
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity != "error"]
@@ -150,19 +156,22 @@ def cmd_app(args: argparse.Namespace) -> int:
 
 def build_parser(command: str | None) -> argparse.ArgumentParser:
     if command == "status":
-        p = argparse.ArgumentParser(prog="llmflow status",
-                                    description="Show every plan and achievement with its state.")
+        p = argparse.ArgumentParser(
+            prog="llmflow status", description="Show every plan and achievement with its state."
+        )
         p.add_argument("workspace", nargs="?", help="workspace folder (default: . or the demo)")
         p.add_argument("--plan", help="only this plan (its achievements and problems)")
         p.add_argument("--json", action="store_true", help="the JSON contract of DESIGN.md")
-        p.add_argument("--all", action="store_true", help="achievements of every plan and "
-                       "every problem")
+        p.add_argument(
+            "--all", action="store_true", help="achievements of every plan and every problem"
+        )
         p.add_argument("--no-cache", action="store_true", help="ignore the parse cache")
         p.set_defaults(func=cmd_status)
         return p
     if command == "serve":
-        p = argparse.ArgumentParser(prog="llmflow serve",
-                                    description="Serve the app to a browser on 127.0.0.1.")
+        p = argparse.ArgumentParser(
+            prog="llmflow serve", description="Serve the app to a browser on 127.0.0.1."
+        )
         p.add_argument("workspace", nargs="?")
         p.add_argument("--port", type=int, default=8000)
         p.set_defaults(func=cmd_serve)
@@ -173,8 +182,11 @@ def build_parser(command: str | None) -> argparse.ArgumentParser:
         f"Sub-commands: {', '.join(SUBCOMMANDS)} (llmflow COMMAND --help).",
     )
     p.add_argument("workspace", nargs="?", help="workspace folder (default: . or the demo)")
-    p.add_argument("--poll", action="store_true",
-                   help="watch files by polling (NFS homes); also LLMFLOW_POLL=1")
+    p.add_argument(
+        "--poll",
+        action="store_true",
+        help="watch files by polling (NFS homes); also LLMFLOW_POLL=1",
+    )
     p.set_defaults(func=cmd_app)
     return p
 

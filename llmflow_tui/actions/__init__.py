@@ -1,0 +1,1 @@
+"""Everything that produces text or changes files (prompts, summaries, coordination docs)."""

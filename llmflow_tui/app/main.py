@@ -1,0 +1,571 @@
+"""The llmflow app: one keyboard-driven screen over a live workspace snapshot.
+
+Workers read and parse off the UI thread and report with messages; only handlers here
+change what is shown. A watchfiles loop feeds changed paths to ``Workspace.apply``.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from ..actions.preview import achievement_brief, plan_summary
+from ..model import Workspace, load, quick_names
+from ..model.types import Problem
+from .config import load_config
+from .panes import DependencyView, NodeRef, PlanTree, ProgressPane, PromptPreview
+from .screens import HelpScreen, LogScreen, ProblemsScreen, SaveModal
+
+IGNORED_DIRS = {".git", ".llmflow", "__pycache__", ".venv", "node_modules", ".mypy_cache"}
+
+
+def _watch_filter(change, path: str) -> bool:
+    parts = Path(path).parts
+    if any(p in IGNORED_DIRS for p in parts):
+        return False
+    name = parts[-1] if parts else ""
+    return not (name.endswith((".swp", ".tmp", "~")) or name.startswith(".#"))
+
+
+class NamesScanned(Message):
+    def __init__(self, names) -> None:
+        super().__init__()
+        self.names = names
+
+
+class LoadProgressed(Message):
+    def __init__(self, done: int, total: int) -> None:
+        super().__init__()
+        self.done = done
+        self.total = total
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, LoadProgressed)
+
+
+class WorkspaceLoaded(Message):
+    def __init__(self, ws: Workspace, seconds: float, why: str) -> None:
+        super().__init__()
+        self.ws = ws
+        self.seconds = seconds
+        self.why = why
+
+
+class WorkspaceUpdated(Message):
+    def __init__(self, ws: Workspace, paths: list[str], seconds: float) -> None:
+        super().__init__()
+        self.ws = ws
+        self.paths = paths
+        self.seconds = seconds
+
+
+class PreviewRead(Message):
+    def __init__(self, title: str, text: str) -> None:
+        super().__init__()
+        self.title = title
+        self.text = text
+
+
+class MainScreen(Screen):
+    """The four panes, the details strip and the footer."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="topbar")
+        yield Input(
+            placeholder="filter: name, state, group or flag (enter to keep, esc to clear)",
+            id="filter",
+        )
+        with Horizontal(id="main"):
+            yield PlanTree(id="tree")
+            with Vertical(id="right"):
+                yield Static(Text("1 progress   2 dependencies   3 preview"), id="tabs")
+                yield ProgressPane(id="progress")
+                yield DependencyView(id="deps")
+                yield PromptPreview(id="preview")
+        yield Static(id="details")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.app.start()
+
+
+class LlmflowApp(App):
+    """llmflow: every plan and achievement of a methodology workspace, live."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "llmflow"
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="quit", tooltip="Quit llmflow"),
+        Binding("question_mark", "help", "Help", id="help", tooltip="Every key"),
+        Binding("r", "reload", "Reload", id="reload", tooltip="Read the workspace again"),
+        Binding("slash", "filter", "Filter", id="filter", tooltip="Filter plans"),
+        Binding("e", "edit", "Edit", id="edit", tooltip="Open the selected file in $EDITOR"),
+        Binding(
+            "m",
+            "toggle_markdown",
+            "Markdown",
+            id="markdown",
+            tooltip="Toggle rendered markdown in the preview",
+        ),
+        Binding("c", "copy", "Copy", id="copy", tooltip="Copy the preview (OSC 52)"),
+        Binding("s", "save", "Save", id="save", tooltip="Save the preview to a file"),
+        Binding("p", "problems", "Problems", id="problems", tooltip="The problems list"),
+        Binding("l", "log", "Log", id="log", tooltip="The activity log"),
+        Binding("1", "pane('progress')", "Progress", id="pane.progress", show=False),
+        Binding("2", "pane('deps')", "Deps", id="pane.deps", show=False),
+        Binding("3", "pane('preview')", "Preview", id="pane.preview", show=False),
+    ]
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        poll: bool = False,
+        watch: bool = True,
+        now: float | None = None,
+        cache: bool = True,
+    ) -> None:
+        super().__init__(ansi_color=True)  # keep the terminal's own palette (SSH, tmux)
+        self.root = Path(root).resolve()
+        self.poll = (
+            poll
+            or bool(os.environ.get("LLMFLOW_POLL"))
+            or bool(os.environ.get("WATCHFILES_FORCE_POLLING"))
+        )
+        self.watch_enabled = watch
+        self.now = now
+        self.use_cache = cache
+        self.config = load_config(self.root)
+        self.ws: Workspace | None = None
+        self.selected: NodeRef = NodeRef("root")
+        self.activity: list[str] = []
+        self.narrow_pane = "preview"
+        self._pending: set[str] = set()
+        self._lock = threading.Lock()
+        self._applying = False
+        self._latest: Workspace | None = None
+        self.animation_level = "none"
+        self.last_update_seconds: float | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------
+    def get_default_screen(self) -> Screen:
+        return MainScreen()
+
+    def on_mount(self) -> None:
+        try:
+            self.theme = self.config.theme
+        except Exception:
+            self.log_activity(f"unknown theme {self.config.theme!r}; using ansi-dark")
+            self.theme = "ansi-dark"
+        if self.config.keys:
+            self.set_keymap(self.config.keys)
+        for msg in self.config.problems:
+            self.log_activity(f"config: {msg}")
+
+    def start(self) -> None:
+        """Called once the main screen is composed: names first, then states, then live."""
+        self._apply_layout()
+        self.query_one(PlanTree).focus()
+        self._update_topbar("scanning…")
+        self._scan_names()
+        self._load_workspace("start")
+        if self.watch_enabled:
+            self._watch()
+
+    def on_resize(self, event) -> None:
+        self._apply_layout()
+
+    def _apply_layout(self) -> None:
+        screen = self.screen
+        if not isinstance(screen, MainScreen):
+            return
+        narrow = self.size.width < 100 or self.size.height < 30
+        screen.set_class(narrow, "narrow")
+        for pane in ("progress", "deps", "preview"):
+            for widget in screen.query(f"#{pane}"):
+                widget.set_class(narrow and pane != self.narrow_pane, "hidden")
+
+    def log_activity(self, line: str) -> None:
+        self.activity.append(f"{time.strftime('%H:%M:%S')}  {line}")
+        del self.activity[:-500]
+
+    # -- workers (no widget access in here) --------------------------------------------
+    @work(thread=True, group="scan", exit_on_error=False)
+    def _scan_names(self) -> None:
+        names = quick_names(self.root)
+        self.post_message(NamesScanned(names))
+
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
+    def _load_workspace(self, why: str) -> None:
+        started = time.perf_counter()
+
+        def progress(done: int, total: int) -> None:
+            self.post_message(LoadProgressed(done, total))
+
+        ws = load(
+            self.root,
+            cache=self.use_cache,
+            now=self.now,
+            stale_days=self.config.stale_days,
+            progress=progress,
+            write_cache=False,
+        )
+        with self._lock:
+            self._latest = ws
+        self.post_message(WorkspaceLoaded(ws, time.perf_counter() - started, why))
+        ws.save_cache()  # after the screen has what it needs
+
+    @work(exclusive=True, group="watch", exit_on_error=False)
+    async def _watch(self) -> None:
+        from watchfiles import awatch
+
+        async for changes in awatch(
+            self.root,
+            watch_filter=_watch_filter,
+            debounce=60,
+            step=30,
+            force_polling=self.poll,
+            poll_delay_ms=250,
+            recursive=True,
+        ):
+            self.queue_changes({path for _change, path in changes})
+
+    def queue_changes(self, paths: set[str]) -> None:
+        with self._lock:
+            self._pending.update(paths)
+            if self._applying:
+                return
+            self._applying = True
+        self._apply_changes()
+
+    @work(thread=True, group="apply", exit_on_error=False)
+    def _apply_changes(self) -> None:
+        while True:
+            with self._lock:
+                batch, self._pending = self._pending, set()
+                base = self._latest
+                if not batch or base is None:
+                    self._applying = False
+                    return
+            started = time.perf_counter()
+            ws = base.apply(batch)
+            with self._lock:
+                if self._latest is base:
+                    self._latest = ws
+            self.post_message(WorkspaceUpdated(ws, sorted(batch), time.perf_counter() - started))
+
+    @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
+    def _read_preview(self, ws: Workspace, rel: str) -> None:
+        try:
+            text = ws.read_text(rel)
+        except (OSError, ValueError) as exc:
+            text = f"Cannot read {rel}: {exc}"
+        self.post_message(PreviewRead(rel, text))
+
+    # -- message handlers --------------------------------------------------------------
+    def on_names_scanned(self, message: NamesScanned) -> None:
+        if self.ws is None:
+            self.query_one(PlanTree).show_names(self.root.name, message.names)
+            self._update_topbar(f"{len(message.names)} plans found; reading files…")
+
+    def on_load_progressed(self, message: LoadProgressed) -> None:
+        if self.ws is None or message.done < message.total:
+            self._update_topbar(f"reading files {message.done}/{message.total}…")
+
+    def on_workspace_loaded(self, message: WorkspaceLoaded) -> None:
+        self.log_activity(
+            f"{message.why}: {len(message.ws.plans)} plans, {message.ws.files} files, "
+            f"{len(message.ws.problems)} problems in {message.seconds * 1000:.0f} ms"
+        )
+        self.show(message.ws)
+
+    def on_workspace_updated(self, message: WorkspaceUpdated) -> None:
+        if self.ws is not None and message.ws is self.ws:
+            return
+        rels = [os.path.relpath(p, self.root) for p in message.paths[:5]]
+        more = f" (+{len(message.paths) - 5})" if len(message.paths) > 5 else ""
+        self.log_activity(f"changed: {', '.join(rels)}{more}")
+        self.last_update_seconds = message.seconds
+        self.show(message.ws)
+
+    def on_preview_read(self, message: PreviewRead) -> None:
+        self.query_one(PromptPreview).show(message.title, message.text)
+
+    @on(PlanTree.ItemSelected)
+    def on_item_selected(self, message: PlanTree.ItemSelected) -> None:
+        self.selected = message.ref
+        self._show_selection()
+        self.refresh_bindings()
+
+    @on(Input.Changed, "#filter")
+    def on_filter_changed(self, event: Input.Changed) -> None:
+        tree = self.query_one(PlanTree)
+        tree.set_filter(event.value)
+        if self.ws is not None:
+            tree.show(self.root.name, self.ws.plans, self.ws.grammaplans)
+
+    @on(Input.Submitted, "#filter")
+    def on_filter_submitted(self, event: Input.Submitted) -> None:
+        self.query_one(PlanTree).focus()
+
+    def on_key(self, event) -> None:
+        filt = self.query("#filter")
+        if event.key == "escape" and filt and filt.first().has_focus:
+            filt.first().value = ""
+            filt.first().display = False
+            self.query_one(PlanTree).focus()
+            event.stop()
+
+    # -- showing -----------------------------------------------------------------------
+    def show(self, ws: Workspace) -> None:
+        self.ws = ws
+        tree = self.query_one(PlanTree)
+        tree.show(self.root.name, ws.plans, ws.grammaplans)
+        self.query_one(ProgressPane).show(ws.plans)
+        errors = sum(1 for p in ws.problems if p.severity == "error")
+        self._update_topbar(
+            f"{len(ws.plans)} plans · {sum(len(p.achievements) for p in ws.plans)} achievements"
+            f" · {errors} errors, {len(ws.problems) - errors} warnings (p)"
+            + (" · watching" + (" (polling)" if self.poll else "") if self.watch_enabled else "")
+        )
+        self._show_selection()
+        self._apply_layout()
+
+    def _update_topbar(self, status: str) -> None:
+        bar = self.query("#topbar")
+        if bar:
+            text = Text()
+            text.append(" llmflow ", style="bold reverse")
+            text.append(f" {self.root} ", style="bold")
+            text.append(status, style="dim")
+            bar.first().update(text)
+
+    def _show_selection(self) -> None:
+        ws = self.ws
+        if ws is None:
+            return
+        ref = self.selected
+        details = self.query_one("#details", Static)
+        deps = self.query_one(DependencyView)
+        preview = self.query_one(PromptPreview)
+        plan = ws.plan(ref.plan) if ref.plan else None
+        if ref.kind in ("root", "group", "loading") or (ref.plan and plan is None):
+            deps.show_workspace(ws.plans, ws.grammaplans)
+            preview.show("workspace", workspace_summary(ws))
+            details.update(Text(f"{self.root}: {len(ws.plans)} plans", style="dim"))
+            return
+        if ref.kind == "grammaplan":
+            deps.show_workspace(ws.plans, ws.grammaplans)
+            details.update(Text(ref.path or ""))
+            self._read_preview(ws, ref.path)
+            return
+        deps.show_plan(plan)
+        if ref.kind == "plan":
+            why = "; ".join(r.text for r in plan.reasons)
+            details.update(Text.assemble((f"{plan.name}: {plan.state}", "bold"), f" — {why}"))
+            preview.show(plan.name, plan_summary(plan))
+            return
+        a = plan.achievement(ref.achievement) if ref.achievement else None
+        if a is None:
+            return
+        why = "; ".join(
+            r.text
+            + (
+                f" ({r.path.rsplit('/', 1)[-1]}{':' + str(r.line) if r.line else ''})"
+                if r.path
+                else ""
+            )
+            for r in a.reasons
+        )
+        details.update(Text.assemble((f"{plan.name} {a.id}: {a.state}", "bold"), f" — {why}"))
+        if ref.kind == "file" and ref.path:
+            self._read_preview(ws, ref.path)
+        else:
+            preview.show(f"{plan.name} {a.id}", achievement_brief(plan, a))
+
+    def selected_file(self) -> str | None:
+        ref, ws = self.selected, self.ws
+        if ws is None:
+            return None
+        if ref.kind in ("file", "grammaplan"):
+            return ref.path
+        plan = ws.plan(ref.plan) if ref.plan else None
+        if plan is None:
+            return None
+        if ref.kind == "achievement":
+            a = plan.achievement(ref.achievement)
+            if a is not None:
+                live = [x.path for x in a.live_executions]
+                return a.subplan or (live[-1] if live else None) or plan.path
+        return plan.path
+
+    # -- actions -----------------------------------------------------------------------
+    def check_action(self, action: str, parameters) -> bool | None:
+        if action == "edit":
+            return self.selected_file() is not None
+        if action in ("copy", "save"):
+            return self.ws is not None
+        if action == "pane":
+            return self.screen.has_class("narrow") if isinstance(self.screen, MainScreen) else False
+        return True
+
+    def action_reload(self) -> None:
+        self.log_activity("reload requested")
+        self._update_topbar("reloading…")
+        self._load_workspace("reload")
+
+    def action_filter(self) -> None:
+        filt = self.query_one("#filter", Input)
+        filt.display = True
+        filt.focus()
+
+    def action_help(self) -> None:
+        rows = []
+        for b in self.BINDINGS:
+            key = self.get_key_display(b) if hasattr(self, "get_key_display") else b.key
+            rows.append((key, b.description, b.id or ""))
+        rows += [
+            ("↑ ↓ / j k", "Move in the plan tree", "tree"),
+            ("enter / space", "Expand or collapse", "tree"),
+            ("ctrl+p", "Command palette", "palette"),
+            ("esc", "Clear the filter / close a dialog", ""),
+        ]
+        self.push_screen(HelpScreen(rows))
+
+    def action_problems(self) -> None:
+        if self.ws is None:
+            return
+
+        def jump(problem: Problem | None) -> None:
+            if problem is None or self.ws is None:
+                return
+            for plan in self.ws.plans:
+                files = {plan.path} | {
+                    f
+                    for a in plan.achievements
+                    for f in (a.subplans + tuple(x.path for x in a.executions) + a.feedback_files)
+                }
+                if problem.path in files or (plan.folder and problem.path.startswith(plan.folder)):
+                    self.query_one(PlanTree).select_path(plan.name)
+                    return
+
+        self.push_screen(ProblemsScreen(self.ws.problems), jump)
+
+    def action_log(self) -> None:
+        self.push_screen(LogScreen(list(self.activity)))
+
+    def action_toggle_markdown(self) -> None:
+        rendered = self.query_one(PromptPreview).toggle_rendered()
+        self.notify("rendered markdown" if rendered else "raw text", timeout=1.5)
+
+    def action_pane(self, pane: str) -> None:
+        self.narrow_pane = pane
+        self._apply_layout()
+
+    def action_copy(self) -> None:
+        text = self.query_one(PromptPreview).text
+        self.copy_to_clipboard(text)  # OSC 52: reaches the local clipboard over SSH
+        local = ""
+        if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.name == "nt":
+            try:
+                import pyperclip
+
+                pyperclip.copy(text)
+                local = " and the local clipboard"
+            except Exception:
+                pass
+        self.log_activity(f"copied {len(text)} characters")
+        self.notify(f"Copied {len(text)} characters to the terminal clipboard{local}.", timeout=2)
+
+    def action_save(self) -> None:
+        preview = self.query_one(PromptPreview)
+        stem = (preview.title or "preview").replace("/", "_").replace(" ", "_")
+        suggestion = f".llmflow/saved/{stem.rsplit('.', 1)[0]}.md"
+
+        def save(rel: str | None) -> None:
+            if not rel:
+                return
+            from ..fsio import ConfinementError, FileExistsConflict, write_text
+
+            try:
+                path = write_text(self.root, rel, preview.text, overwrite=False)
+            except FileExistsConflict:
+                self.notify(f"{rel} exists: not overwritten.", severity="error")
+            except (ConfinementError, OSError) as exc:
+                self.notify(f"Not saved: {exc}", severity="error")
+            else:
+                self.log_activity(f"saved preview to {path}")
+                self.notify(f"Saved to {rel}")
+
+        self.push_screen(SaveModal(suggestion), save)
+
+    def action_edit(self) -> None:
+        rel = self.selected_file()
+        if rel is None:
+            return
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+        path = str(self.root / rel)
+        try:
+            with self.suspend():
+                subprocess.call([*shlex.split(editor), path])
+        except Exception as exc:  # e.g. no terminal to hand over (web, tests)
+            self.notify(f"Cannot open an editor here: {exc}", severity="warning")
+            return
+        self.log_activity(f"edited {rel}")
+        self.queue_changes({path})
+
+    def get_system_commands(self, screen: Screen):
+        yield from super().get_system_commands(screen)
+        names = {
+            "quit": "app",
+            "help": "app",
+            "reload": "workspace",
+            "filter": "view",
+            "edit": "file",
+            "markdown": "view",
+            "copy": "preview",
+            "save": "preview",
+            "problems": "view",
+            "log": "view",
+        }
+        for b in self.BINDINGS:
+            if b.id in names:
+                action = b.action
+                yield SystemCommand(
+                    f"{names[b.id]}: {b.description.lower()}",
+                    f"{b.tooltip} ({b.key})",
+                    lambda action=action: self.run_action(action),
+                )
+
+
+def workspace_summary(ws: Workspace) -> str:
+    lines = [f"# Workspace {ws.root}", "", f"{len(ws.plans)} plans, {ws.files} files", ""]
+    by_state: dict[str, int] = {}
+    for p in ws.plans:
+        by_state[p.state] = by_state.get(p.state, 0) + 1
+    for state, n in sorted(by_state.items()):
+        lines.append(f"- {state}: {n}")
+    lines += ["", "## Ready now (across plans)", ""]
+    for p in ws.plans:
+        if p.ready and not p.orphan:
+            lines.append(f"- {p.name}: {', '.join(p.ready)}")
+    errors = [p for p in ws.problems if p.severity == "error"]
+    if errors:
+        lines += ["", "## Errors", ""]
+        lines += [f"- {p.path}{':' + str(p.line) if p.line else ''}: {p.message}" for p in errors]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,445 @@
+"""The panes of the main screen. Each receives immutable model snapshots and reports with
+messages; none of them touches the filesystem or app state.
+
+| Pane | Shows |
+|---|---|
+| `PlanTree` | workspace → group → plan → achievement → SUBPLAN / EXECUTION_TASK / feedback |
+| `ProgressPane` | per plan: bar, approved/total, ready/running/blocked, needs-fix, stale, ETA |
+| `DependencyView` | the selected plan's waves, blocked chains and critical path |
+| `PromptPreview` | the selected document or a generated brief, raw or rendered |
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import DataTable, Markdown, Static, TextArea, Tree
+from textual.widgets.tree import TreeNode
+
+from ..model.types import Achievement, Plan
+
+STATE_ICON = {
+    "approved": ("✔", "green"),
+    "needs_fix": ("✘", "red"),
+    "awaiting_review": ("◎", "yellow"),
+    "executing": ("▶", "cyan"),
+    "subplan_ready": ("◇", "blue"),
+    "not_started": ("·", "bright_black"),
+}
+PLAN_ICON = {
+    "complete": ("✔", "green"),
+    "complete_unverified": ("✔?", "yellow"),
+    "needs_attention": ("✘", "red"),
+    "active": ("●", "cyan"),
+    "not_started": ("○", "bright_black"),
+}
+
+
+@dataclass(frozen=True)
+class NodeRef:
+    """What a tree node stands for."""
+
+    kind: str  # "root" | "group" | "plan" | "achievement" | "file" | "grammaplan" | "loading"
+    plan: str | None = None
+    achievement: str | None = None
+    path: str | None = None
+    label: str | None = None  # group name
+
+
+def plan_label(plan: Plan) -> Text:
+    icon, style = PLAN_ICON.get(plan.state, ("?", ""))
+    done, total = plan.progress
+    text = Text()
+    text.append(f"{icon} ", style=style)
+    text.append(plan.name, style="bold" if plan.state != "not_started" else "")
+    text.append(f"  {done}/{total}", style="dim")
+    flags = []
+    needs_fix = sum(1 for a in plan.achievements if a.state == "needs_fix")
+    stale = sum(1 for a in plan.achievements if "stale" in a.flags)
+    if needs_fix:
+        flags.append((f" fix:{needs_fix}", "red"))
+    if stale:
+        flags.append((f" stale:{stale}", "yellow"))
+    for m in plan.markers:
+        flags.append((f" [{m}]", "magenta"))
+    if plan.orphan:
+        flags.append((" [orphan]", "magenta"))
+    if plan.archived:
+        flags.append((" [archived]", "dim"))
+    for t, s in flags:
+        text.append(t, style=s)
+    return text
+
+
+def achievement_label(a: Achievement) -> Text:
+    icon, style = STATE_ICON.get(a.state, ("?", ""))
+    text = Text()
+    text.append(f"{icon} ", style=style)
+    text.append(f"{a.id} ", style="bold")
+    text.append(a.title or "(untitled)")
+    if a.state == "executing":
+        k, n = a.executions_done
+        text.append(f"  {k}/{n}", style="cyan")
+    for f in a.flags:
+        text.append(f" {f}", style="red" if f == "blocked" else "yellow")
+    return text
+
+
+class PlanTree(Tree[NodeRef]):
+    """The workspace as a tree. Achievements are added when a plan is expanded (lazy), and
+    ``show`` updates labels in place by key so expansion and cursor survive reloads.
+
+    | Key | Action |
+    |---|---|
+    | up/down, j/k | move |
+    | enter/space | expand or collapse |
+    """
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False, id="tree.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="tree.up"),
+    ]
+
+    class ItemSelected(Message):
+        """The highlighted node changed."""
+
+        def __init__(self, ref: NodeRef) -> None:
+            super().__init__()
+            self.ref = ref
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__("workspace", data=NodeRef("root"), **kwargs)
+        self.show_root = True
+        self.guide_depth = 2
+        self._plans: dict[str, Plan] = {}
+        self._plan_nodes: dict[str, TreeNode[NodeRef]] = {}
+        self._group_nodes: dict[str, TreeNode[NodeRef]] = {}
+        self._filter: str = ""
+
+    # -- building --------------------------------------------------------------------
+    def show_names(self, root_label: str, names: tuple[tuple[str, str | None], ...]) -> None:
+        """Plan names from file names only, before anything is read."""
+        self.root.set_label(Text(root_label, style="bold"))
+        for name, group in names:
+            if name in self._plan_nodes:
+                continue
+            parent = self._group_node(group)
+            node = parent.add(Text(f"… {name}", style="dim"), data=NodeRef("plan", plan=name))
+            node.allow_expand = True
+            self._plan_nodes[name] = node
+        self.root.expand()
+
+    def show(self, root_label: str, plans: tuple[Plan, ...], grammaplans=()) -> None:
+        """Show a snapshot; existing nodes are updated in place."""
+        self.root.set_label(Text(root_label, style="bold"))
+        self._plans = {p.name: p for p in plans}
+        wanted = [p for p in plans if self._matches(p)]
+        wanted_names = {p.name for p in wanted}
+        for name in list(self._plan_nodes):
+            if name not in wanted_names:
+                self._plan_nodes.pop(name).remove()
+        for plan in wanted:
+            group = "orphans" if plan.orphan else plan.group
+            node = self._plan_nodes.get(plan.name)
+            if node is not None and node.parent is not self._group_node(group):
+                node.remove()
+                node = None
+            if node is None:
+                node = self._group_node(group).add(
+                    plan_label(plan), data=NodeRef("plan", plan=plan.name)
+                )
+                node.allow_expand = bool(plan.achievements)
+                self._plan_nodes[plan.name] = node
+            else:
+                node.set_label(plan_label(plan))
+                node.allow_expand = bool(plan.achievements)
+                if node.is_expanded:
+                    self._fill_plan(node, plan)
+        for key, gnode in list(self._group_nodes.items()):
+            if not gnode.children:
+                gnode.remove()
+                del self._group_nodes[key]
+        self._show_grammaplans(grammaplans)
+        self.root.expand()
+
+    def _show_grammaplans(self, grammaplans) -> None:
+        if not grammaplans:
+            return
+        gnode = self._group_node("plans of plans")
+        known = {c.data.path: c for c in gnode.children if c.data}
+        for g in grammaplans:
+            label = Text()
+            label.append("◆ ", style="magenta")
+            label.append(g.name, style="bold")
+            label.append(f"  {g.kind.replace('_', ' ')}: {len(g.children)} plans", style="dim")
+            node = known.pop(g.path, None)
+            if node is None:
+                node = gnode.add(label, data=NodeRef("grammaplan", path=g.path))
+            else:
+                node.set_label(label)
+            node.remove_children()
+            for child in g.children:
+                p = self._plans.get(child)
+                node.add_leaf(
+                    plan_label(p) if p else Text(f"? {child} (not found)", style="red"),
+                    data=NodeRef("plan", plan=child) if p else NodeRef("loading"),
+                )
+        for stale in known.values():
+            stale.remove()
+
+    def _group_node(self, group: str | None) -> TreeNode[NodeRef]:
+        if group is None:
+            return self.root
+        node = self._group_nodes.get(group)
+        if node is None:
+            label = group[2:] if group.startswith("a_") else group
+            node = self.root.add(
+                Text(f"▣ {label}", style="bold magenta"),
+                data=NodeRef("group", label=group),
+                expand=True,
+            )
+            self._group_nodes[group] = node
+        return node
+
+    def _fill_plan(self, node: TreeNode[NodeRef], plan: Plan) -> None:
+        """(Re)build a plan's achievement nodes, keeping each one's expansion."""
+        expanded = {c.data.achievement for c in node.children if c.data and c.is_expanded}
+        node.remove_children()
+        for a in plan.achievements:
+            anode = node.add(
+                achievement_label(a), data=NodeRef("achievement", plan=plan.name, achievement=a.id)
+            )
+            files = []
+            if a.subplan:
+                files.append(("SUBPLAN", a.subplan, "blue"))
+            for x in a.executions:
+                tag = "superseded" if x.superseded else ("archived" if x.archived else x.status)
+                files.append(
+                    (f"EXEC {x.number:02d} {tag}", x.path, "green" if x.complete else "cyan")
+                )
+            for f in a.feedback_files:
+                files.append(("feedback", f, "magenta"))
+            for kind, path, style in files:
+                label = Text()
+                label.append(f"{kind} ", style=style)
+                label.append(path.rsplit("/", 1)[-1])
+                anode.add_leaf(
+                    label, data=NodeRef("file", plan=plan.name, achievement=a.id, path=path)
+                )
+            anode.allow_expand = bool(files)
+            if a.id in expanded:
+                anode.expand()
+
+    # -- filtering -------------------------------------------------------------------
+    def set_filter(self, text: str) -> None:
+        self._filter = text.strip().casefold()
+
+    def _matches(self, plan: Plan) -> bool:
+        f = self._filter
+        if not f:
+            return True
+        hay = [plan.name, plan.state, plan.group or "", plan.group_label or "", *plan.markers]
+        for a in plan.achievements:
+            hay += [a.state, *a.flags]
+        return any(f in h.casefold() for h in hay)
+
+    # -- events ----------------------------------------------------------------------
+    def on_tree_node_expanded(self, event: Tree.NodeExpanded[NodeRef]) -> None:
+        ref = event.node.data
+        if ref is not None and ref.kind == "plan" and ref.plan in self._plans:
+            if (
+                not event.node.children
+                or event.node.parent is not None
+                and (event.node.parent.data and event.node.parent.data.kind == "grammaplan")
+            ):
+                self._fill_plan(event.node, self._plans[ref.plan])
+
+    def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[NodeRef]) -> None:
+        if event.node.data is not None:
+            self.post_message(self.ItemSelected(event.node.data))
+
+    def select_path(self, plan: str, achievement: str | None = None) -> None:
+        node = self._plan_nodes.get(plan)
+        if node is None:
+            return
+        if achievement:
+            node.expand()
+            self._fill_plan(node, self._plans[plan])
+            for child in node.children:
+                if child.data and child.data.achievement == achievement:
+                    node = child
+                    break
+        self.move_cursor(node)
+
+
+class ProgressPane(DataTable):
+    """Live parallel progress, one row per plan, updated in place by row key."""
+
+    COLUMNS = ("plan", "progress", "done", "ready", "run", "blkd", "fix", "stale", "ETA")
+
+    def on_mount(self) -> None:
+        self.cursor_type = "row"
+        self.zebra_stripes = False
+        for c in self.COLUMNS:
+            self.add_column(c, key=c)
+
+    def show(self, plans: tuple[Plan, ...]) -> None:
+        seen = set()
+        for p in plans:
+            seen.add(p.name)
+            row = progress_row(p)
+            if p.name in self.rows:
+                for col, value in zip(self.COLUMNS, row, strict=True):
+                    self.update_cell(p.name, col, value)
+            else:
+                self.add_row(*row, key=p.name)
+        for key in list(self.rows):
+            if key.value not in seen:
+                self.remove_row(key)
+
+
+def bar(done: int, total: int, width: int = 10) -> Text:
+    full = round(width * done / total) if total else 0
+    t = Text()
+    t.append("█" * full, style="green")
+    t.append("░" * (width - full), style="bright_black")
+    return t
+
+
+def progress_row(p: Plan) -> tuple:
+    done, total = p.progress
+    running = sum(1 for a in p.achievements if a.state in ("executing", "awaiting_review"))
+    blocked = sum(1 for a in p.achievements if "blocked" in a.flags)
+    fix = sum(1 for a in p.achievements if a.state == "needs_fix")
+    stale = sum(1 for a in p.achievements if "stale" in a.flags)
+    icon, style = PLAN_ICON.get(p.state, ("?", ""))
+    return (
+        Text.assemble((f"{icon} ", style), p.name),
+        bar(done, total),
+        f"{done}/{total}",
+        str(len(p.ready)),
+        str(running),
+        str(blocked),
+        Text(str(fix), style="red" if fix else "dim"),
+        Text(str(stale), style="yellow" if stale else "dim"),
+        eta(p),
+    )
+
+
+def eta(p: Plan) -> str:
+    """Remaining effort (hours) if every remaining achievement has an estimate, else "—"."""
+    remaining = [a for a in p.achievements if a.state != "approved"]
+    if not remaining:
+        return "done"
+    hours = [a.effort.hours if a.effort else None for a in remaining]
+    if any(h is None for h in hours):
+        return "—"
+    total = sum(h for h in hours if h is not None)
+    # The longest chain bounds wall time when waves run in parallel.
+    return f"{total:.0f}h"
+
+
+class DependencyView(Static):
+    """Waves of the selected plan with blocked chains and the critical path; for the root,
+    plans of plans and groups."""
+
+    def show_plan(self, plan: Plan | None) -> None:
+        if plan is None:
+            self.update(Text("Select a plan to see its waves.", style="dim"))
+            return
+        from .graph import critical_path
+
+        text = Text()
+        text.append(f"{plan.name}", style="bold")
+        text.append(f"  ready now: {', '.join(plan.ready) or '-'}\n", style="green")
+        path = set(critical_path(plan))
+        by_id = {a.id: a for a in plan.achievements}
+        approved = [a.id for a in plan.achievements if a.state == "approved"]
+        if approved:
+            text.append(f"done   {', '.join(approved)}\n", style="green")
+        for i, wave in enumerate(plan.waves, 1):
+            text.append(f"wave {i} ", style="bold cyan" if i == 1 else "bold")
+            for aid in wave:
+                a = by_id[aid]
+                icon, style = STATE_ICON.get(a.state, ("?", ""))
+                mark = "★" if aid in path else ""
+                text.append(f" {icon}{aid}{mark}", style=style)
+            text.append("\n")
+        blocked = [a for a in plan.achievements if "blocked" in a.flags]
+        for a in blocked[:8]:
+            waits = [d for d in a.dependencies if by_id.get(d) and by_id[d].state != "approved"]
+            text.append(f"  {a.id} waits for {', '.join(waits) or 'a cycle'}\n", style="red")
+        if path:
+            text.append("critical path ★ ", style="bold yellow")
+            text.append(" → ".join(critical_path(plan)) + "\n", style="yellow")
+        self.update(text)
+
+    def show_workspace(self, plans: tuple[Plan, ...], grammaplans) -> None:
+        text = Text()
+        names = {p.name: p for p in plans}
+        for g in grammaplans:
+            text.append(f"◆ {g.name}", style="bold magenta")
+            text.append(f" ({g.kind.replace('_', ' ')})\n", style="dim")
+            for c in g.children:
+                p = names.get(c)
+                if p is None:
+                    text.append(f"   ? {c} not found\n", style="red")
+                else:
+                    icon, style = PLAN_ICON.get(p.state, ("?", ""))
+                    d, t = p.progress
+                    text.append(f"   {icon} {c} {d}/{t}\n", style=style)
+        groups: dict[str, list[Plan]] = {}
+        for p in plans:
+            groups.setdefault(p.group_label or ("orphans" if p.orphan else "plans"), []).append(p)
+        for g, ps in groups.items():
+            active = sum(1 for p in ps if p.state in ("active", "needs_attention"))
+            text.append(f"▣ {g}: {len(ps)} plans, {active} active\n", style="bold")
+        self.update(text or Text("No plans found.", style="dim"))
+
+
+class PromptPreview(Vertical):
+    """The selected document, or a generated brief, in a read-only TextArea; ``m`` toggles a
+    rendered markdown view (kept for small documents: the Markdown widget is slow)."""
+
+    MAX_RENDER = 60_000
+
+    def compose(self) -> ComposeResult:
+        yield TextArea(
+            "", read_only=True, id="preview-text", soft_wrap=True, show_line_numbers=False
+        )
+        yield Markdown("", id="preview-md")
+
+    def on_mount(self) -> None:
+        self.query_one("#preview-md").display = False
+        self.rendered = False
+        self.text = ""
+        self.title = ""
+
+    def show(self, title: str, text: str) -> None:
+        self.text = text
+        self.title = title
+        self.border_title = title
+        area = self.query_one("#preview-text", TextArea)
+        if area.text != text:
+            area.load_text(text)
+        if self.rendered:
+            self._render_markdown()
+
+    def toggle_rendered(self) -> bool:
+        self.rendered = not self.rendered
+        self.query_one("#preview-text").display = not self.rendered
+        self.query_one("#preview-md").display = self.rendered
+        if self.rendered:
+            self._render_markdown()
+        return self.rendered
+
+    def _render_markdown(self) -> None:
+        text = self.text
+        if len(text) > self.MAX_RENDER:
+            text = text[: self.MAX_RENDER] + "\n\n*(truncated for rendering: press m for raw)*"
+        self.query_one("#preview-md", Markdown).update(text)

@@ -73,9 +73,9 @@ DIRS = [
     "documentation/archive/f",
 ]
 
-markdown = st.lists(
-    st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=30)), max_size=40
-).map("\n".join)
+markdown = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=30)), max_size=40).map(
+    "\n".join
+)
 contents = st.one_of(
     markdown.map(lambda s: s.encode("utf-8", "surrogatepass")),
     st.binary(max_size=300),

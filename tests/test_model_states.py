@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from wsbuilder import execution_md, make_workspace, plan_md, subplan_md, write
+from wsbuilder import execution_md, make_workspace, plan_md, subplan_md
 
 from llmflow_tui.model import load
 

@@ -29,14 +29,25 @@ def make_workspace(root: Path, files: dict[str, str | bytes]) -> Path:
     return root
 
 
-def plan_md(feature: str, achievements: list[tuple[str, str]] | None = None, *,
-            status: str = "🎯 Active", extra: str = "", deps: dict[str, str] | None = None,
-            header: str = "") -> str:
+def plan_md(
+    feature: str,
+    achievements: list[tuple[str, str]] | None = None,
+    *,
+    status: str = "🎯 Active",
+    extra: str = "",
+    deps: dict[str, str] | None = None,
+    header: str = "",
+) -> str:
     """A minimal, realistic PLAN document with ``**Achievement X.Y**: Title`` definitions."""
     achievements = achievements or [("1.1", "First"), ("1.2", "Second")]
     deps = deps or {}
-    lines = [f"# PLAN: {feature.title()}", "", f"**Status**: {status}  ",
-             "**Created**: 2026-11-01  ", "**Priority**: HIGH"]
+    lines = [
+        f"# PLAN: {feature.title()}",
+        "",
+        f"**Status**: {status}  ",
+        "**Created**: 2026-11-01  ",
+        "**Priority**: HIGH",
+    ]
     if header:
         lines.append(header.strip())
     lines += ["", "---", "", "## 🎯 Desirable Achievements", ""]
@@ -54,27 +65,69 @@ def plan_md(feature: str, achievements: list[tuple[str, str]] | None = None, *,
     return "\n".join(lines) + "\n"
 
 
-def execution_md(feature: str, achievement: str, number: int = 1, *, status: str = "In Progress",
-                 final_status: str | None = None, date: str = "2026-11-20") -> str:
-    body = [f"# EXECUTION_TASK: {feature} {achievement}", "",
-            f"**Achievement**: {achievement}  ", f"**Status**: {status}  ",
-            f"**Execution Number**: {number:02d}  ", f"**Started**: {date}", "", "---", "",
-            "## Iteration Log", "", "### Iteration 1", "", "Did things.", ""]
+def execution_md(
+    feature: str,
+    achievement: str,
+    number: int = 1,
+    *,
+    status: str = "In Progress",
+    final_status: str | None = None,
+    date: str = "2026-11-20",
+) -> str:
+    body = [
+        f"# EXECUTION_TASK: {feature} {achievement}",
+        "",
+        f"**Achievement**: {achievement}  ",
+        f"**Status**: {status}  ",
+        f"**Execution Number**: {number:02d}  ",
+        f"**Started**: {date}",
+        "",
+        "---",
+        "",
+        "## Iteration Log",
+        "",
+        "### Iteration 1",
+        "",
+        "Did things.",
+        "",
+    ]
     if final_status is not None:
         body += ["## Completion Status", "", f"**Status**: {final_status}", ""]
     return "\n".join(body)
 
 
-def subplan_md(feature: str, achievement: str, *, status: str = "📋 Ready for Execution",
-               planned: int | None = None) -> str:
-    body = [f"# SUBPLAN: {feature} {achievement}", "", "**Type**: SUBPLAN  ",
-            f"**Mother Plan**: PLAN_{feature}.md  ", f"**Achievement**: {achievement}  ",
-            f"**Status**: {status}", "", "---", "", "## 🎯 Objective", "", "Do it.", "",
-            "## 📝 Approach", "", "Carefully.", ""]
+def subplan_md(
+    feature: str,
+    achievement: str,
+    *,
+    status: str = "📋 Ready for Execution",
+    planned: int | None = None,
+) -> str:
+    body = [
+        f"# SUBPLAN: {feature} {achievement}",
+        "",
+        "**Type**: SUBPLAN  ",
+        f"**Mother Plan**: PLAN_{feature}.md  ",
+        f"**Achievement**: {achievement}  ",
+        f"**Status**: {status}",
+        "",
+        "---",
+        "",
+        "## 🎯 Objective",
+        "",
+        "Do it.",
+        "",
+        "## 📝 Approach",
+        "",
+        "Carefully.",
+        "",
+    ]
     if planned:
         code = achievement.replace(".", "")
         body += ["## 🔄 Active EXECUTION_TASKs", "", "| Execution | Status |", "|---|---|"]
-        body += [f"| EXECUTION_TASK_{feature}_{code}_{i:02d} | Planned |" for i in range(1, planned + 1)]
+        body += [
+            f"| EXECUTION_TASK_{feature}_{code}_{i:02d} | Planned |" for i in range(1, planned + 1)
+        ]
         body.append("")
     return "\n".join(body)
 

@@ -6,6 +6,7 @@ change what is shown. A watchfiles loop feeds changed paths to ``Workspace.apply
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shlex
 import subprocess
@@ -139,9 +140,11 @@ class LlmflowApp(App):
         watch: bool = True,
         now: float | None = None,
         cache: bool = True,
+        display_root: str | None = None,
     ) -> None:
         super().__init__(ansi_color=True)  # keep the terminal's own palette (SSH, tmux)
         self.root = Path(root).resolve()
+        self.display_root = display_root or str(self.root)
         self.poll = (
             poll
             or bool(os.environ.get("LLMFLOW_POLL"))
@@ -187,6 +190,11 @@ class LlmflowApp(App):
         if self.watch_enabled:
             self._watch()
 
+    def on_unmount(self) -> None:
+        stop = getattr(self, "_stop_watching", None)
+        if stop is not None:
+            stop.set()
+
     def on_resize(self, event) -> None:
         self._apply_layout()
 
@@ -199,6 +207,13 @@ class LlmflowApp(App):
         for pane in ("progress", "deps", "preview"):
             for widget in screen.query(f"#{pane}"):
                 widget.set_class(narrow and pane != self.narrow_pane, "hidden")
+        tabs = Text()
+        for i, (pane, label) in enumerate(
+            (("progress", "progress"), ("deps", "dependencies"), ("preview", "preview")), 1
+        ):
+            tabs.append(f" {i} {label} ", style="reverse" if pane == self.narrow_pane else "dim")
+        for widget in screen.query("#tabs"):
+            widget.update(tabs)
 
     def log_activity(self, line: str) -> None:
         self.activity.append(f"{time.strftime('%H:%M:%S')}  {line}")
@@ -234,11 +249,15 @@ class LlmflowApp(App):
     async def _watch(self) -> None:
         from watchfiles import awatch
 
+        self._stop_watching = asyncio.Event()
         async for changes in awatch(
             self.root,
             watch_filter=_watch_filter,
             debounce=60,
             step=30,
+            stop_event=self._stop_watching,
+            rust_timeout=500,
+            yield_on_timeout=False,
             force_polling=self.poll,
             poll_delay_ms=250,
             recursive=True,
@@ -345,13 +364,14 @@ class LlmflowApp(App):
         )
         self._show_selection()
         self._apply_layout()
+        self.refresh_bindings()
 
     def _update_topbar(self, status: str) -> None:
         bar = self.query("#topbar")
         if bar:
             text = Text()
             text.append(" llmflow ", style="bold reverse")
-            text.append(f" {self.root} ", style="bold")
+            text.append(f" {self.display_root} ", style="bold")
             text.append(status, style="dim")
             bar.first().update(text)
 
@@ -366,8 +386,8 @@ class LlmflowApp(App):
         plan = ws.plan(ref.plan) if ref.plan else None
         if ref.kind in ("root", "group", "loading") or (ref.plan and plan is None):
             deps.show_workspace(ws.plans, ws.grammaplans)
-            preview.show("workspace", workspace_summary(ws))
-            details.update(Text(f"{self.root}: {len(ws.plans)} plans", style="dim"))
+            preview.show("workspace", workspace_summary(ws, self.display_root))
+            details.update(Text(f"{self.display_root}: {len(ws.plans)} plans", style="dim"))
             return
         if ref.kind == "grammaplan":
             deps.show_workspace(ws.plans, ws.grammaplans)
@@ -553,8 +573,8 @@ class LlmflowApp(App):
                 )
 
 
-def workspace_summary(ws: Workspace) -> str:
-    lines = [f"# Workspace {ws.root}", "", f"{len(ws.plans)} plans, {ws.files} files", ""]
+def workspace_summary(ws: Workspace, name: str) -> str:
+    lines = [f"# Workspace {name}", "", f"{len(ws.plans)} plans, {ws.files} files", ""]
     by_state: dict[str, int] = {}
     for p in ws.plans:
         by_state[p.state] = by_state.get(p.state, 0) + 1

@@ -168,7 +168,9 @@ class PlanTree(Tree[NodeRef]):
         self.root.expand()
 
     def _show_grammaplans(self, grammaplans) -> None:
-        if not grammaplans:
+        if self._filter and "plans of plans" in self._group_nodes:
+            self._group_nodes.pop("plans of plans").remove()
+        if not grammaplans or self._filter:
             return
         gnode = self._group_node("plans of plans")
         known = {c.data.path: c for c in gnode.children if c.data}

@@ -43,6 +43,10 @@ class ProblemsScreen(ModalScreen[Problem | None]):
             table.add_row(Text(p.severity, style=style), Text(where), Text(p.message), key=str(i))
         table.focus()
 
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_choose()
+
     def action_choose(self) -> None:
         table = self.query_one(DataTable)
         if self.problems and table.cursor_row is not None:

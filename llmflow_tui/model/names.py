@@ -246,6 +246,20 @@ def excluded_path(rel: str) -> bool:
     return False
 
 
+def excluded_ancestor(rel: str) -> tuple[str, str] | None:
+    """The outermost folder above ``rel`` that the walk does not scan, and why."""
+    parts = rel.split("/")[:-1]
+    prev = ""
+    for i, p in enumerate(parts):
+        why = excluded_dir(prev, p)
+        if why is None and prev and is_stale_copy(prev, p):
+            why = f"a stale copy of {prev}/ is not scanned"
+        if why:
+            return "/".join(parts[: i + 1]), why
+        prev = p
+    return None
+
+
 def group_of(rel_folder: str) -> str | None:
     """The grouping folder of a plan folder or loose PLAN: the folder right under ``plans/``
     when the plan is not directly in ``plans/``."""

@@ -584,7 +584,15 @@ class Workspace:
             if rel is None:
                 continue
             abs_path = os.path.join(root_s, rel) if rel else root_s
-            if rel and N.excluded_path(rel + "/x") and N.excluded_path(rel):
+            hidden = N.excluded_ancestor(rel) if rel else None
+            if hidden is not None:
+                # Below a folder the walk skips: only whether that folder exists matters.
+                folder, why = hidden
+                if why != "skipped":
+                    if os.path.isdir(os.path.join(root_s, folder)):
+                        new._skipped[folder] = why
+                    else:
+                        new._skipped.pop(folder, None)
                 continue
             try:
                 is_dir = os.path.isdir(abs_path) and not os.path.islink(abs_path)

@@ -1,0 +1,315 @@
+"""The app driven with Textual's Pilot: every binding, live reload, and SVG snapshots."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from wsbuilder import execution_md, make_workspace, plan_md, subplan_md
+
+from llmflow_tui.app.main import LlmflowApp
+from llmflow_tui.app.panes import DependencyView, PlanTree, ProgressPane, PromptPreview
+from llmflow_tui.app.screens import HelpScreen, LogScreen, ProblemsScreen, SaveModal
+
+DEMO = Path(__file__).resolve().parents[2] / "llmflow_tui" / "demo"
+NOW = time.mktime((2026, 11, 24, 12, 0, 0, 0, 0, -1))
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path_factory, monkeypatch):
+    monkeypatch.setenv("LLMFLOW_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
+    monkeypatch.delenv("LLMFLOW_POLL", raising=False)
+
+
+def demo_app(**kw) -> LlmflowApp:
+    kw.setdefault("watch", False)
+    return LlmflowApp(DEMO, now=NOW, cache=False, display_root="demo", **kw)
+
+
+async def settled(app) -> None:
+    """Wait for every worker but the file watcher (which runs until the app exits)."""
+    busy = [w for w in app.workers if w.group != "watch"]
+    if busy:  # an empty list would mean "all workers" to wait_for_complete
+        await app.workers.wait_for_complete(busy)
+
+
+async def loaded(pilot) -> None:
+    app = pilot.app
+    for _ in range(400):
+        await pilot.pause()
+        if app.ws is not None:
+            break
+    await settled(app)
+    await pilot.pause()
+
+
+def labels(tree: PlanTree) -> list[str]:
+    out = []
+
+    def walk(node):
+        out.append(str(node.label))
+        for child in node.children:
+            walk(child)
+
+    walk(tree.root)
+    return out
+
+
+async def test_tree_shows_groups_plans_and_states():
+    app = demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        text = labels(app.query_one(PlanTree))
+        assert any("API-GATEWAY  1/6" in t for t in text)
+        assert any("▣ paused" in t for t in text)
+        assert any("AUTH" in t and "fix:2" in t and "stale:1" in t for t in text)
+        assert any("[orphan]" in t for t in text)
+        assert any("PLATFORM" in t and "3 plans" in t for t in text)
+        rows = app.query_one(ProgressPane).row_count
+        assert rows == len(app.ws.plans) == 7
+
+
+async def test_navigation_expands_plan_and_shows_reason_and_brief():
+    app = demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("j", "enter")  # API-GATEWAY, expanded lazily
+        await pilot.press("j", "j")  # 1.1, 2.1
+        assert app.selected.kind == "achievement" and app.selected.achievement == "2.1"
+        details = str(app.query_one("#details").render())
+        assert "executing" in details and "1/3 executions complete" in details
+        preview = app.query_one(PromptPreview)
+        assert "# Achievement 2.1: Rate limiting" in preview.text
+        assert "Continue the open EXECUTION_TASK" in preview.text
+        deps = str(app.query_one(DependencyView).render())
+        assert "wave 1" in deps and "critical path" in deps
+        # Arrow keys work like j/k.
+        await pilot.press("down")
+        assert app.selected.achievement == "2.2"
+        assert "awaiting_review" in str(app.query_one("#details").render())
+
+
+async def test_file_node_previews_the_document_text():
+    app = demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("j", "enter", "j", "enter", "j")  # 1.1 → its SUBPLAN
+        await settled(app)
+        await pilot.pause()
+        assert app.selected.kind == "file"
+        assert app.query_one(PromptPreview).text.startswith("# SUBPLAN: Routing core")
+        # Markdown toggle renders it; a second press returns to raw text.
+        await pilot.press("m")
+        assert app.query_one(PromptPreview).rendered
+        await pilot.press("m")
+        assert not app.query_one(PromptPreview).rendered
+
+
+async def test_filter_by_state_and_flag():
+    app = demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("slash")
+        await pilot.press(*"stale")
+        await pilot.pause()
+        text = labels(app.query_one(PlanTree))
+        assert any("AUTH" in t for t in text)
+        assert not any("BILLING" in t for t in text)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert any("BILLING" in t for t in labels(app.query_one(PlanTree)))
+
+
+async def test_problems_help_log_screens():
+    app = demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("p")
+        assert isinstance(app.screen, ProblemsScreen)
+        assert app.screen.problems[0].severity == "error"
+        assert "unknown achievement 4.1" in app.screen.problems[0].message
+        await pilot.press("escape")
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        ids = {row[2] for row in app.screen.rows}
+        assert {"quit", "reload", "filter", "edit", "copy", "save", "problems", "log"} <= ids
+        await pilot.press("escape")
+        await pilot.press("l")
+        assert isinstance(app.screen, LogScreen)
+        assert any("start: 7 plans" in line for line in app.screen.lines)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, LogScreen)
+
+
+async def test_problem_enter_jumps_to_its_plan():
+    app = demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("p", "enter")
+        await pilot.pause()
+        assert app.selected.kind == "plan" and app.selected.plan == "API-GATEWAY"
+
+
+async def test_copy_and_save_preview(tmp_path):
+    root = make_workspace(
+        tmp_path / "ws", {"work-space/plans/X/PLAN_X.md": plan_md("X", [("1.1", "Only")])}
+    )
+    app = LlmflowApp(root, watch=False, now=NOW, cache=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("j")
+        await pilot.press("c")
+        assert app.clipboard.startswith("# X:")
+        await pilot.press("s")
+        assert isinstance(app.screen, SaveModal)
+        await pilot.press("enter")
+        await pilot.pause()
+        saved = root / ".llmflow/saved/X.md"
+        assert saved.read_text() == app.clipboard
+        # Saving again never overwrites.
+        saved.write_text("mine")
+        await pilot.press("s", "enter")
+        await pilot.pause()
+        assert saved.read_text() == "mine"
+
+
+async def test_reload_key_picks_up_changes_without_watcher(tmp_path):
+    root = make_workspace(
+        tmp_path / "ws",
+        {
+            "work-space/plans/X/PLAN_X.md": plan_md("X", [("1.1", "Only")]),
+            "work-space/plans/X/subplans/SUBPLAN_X_11.md": subplan_md("X", "1.1"),
+        },
+    )
+    app = LlmflowApp(root, watch=False, now=NOW, cache=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        assert app.ws.plan("X").achievement("1.1").state == "subplan_ready"
+        (root / "work-space/plans/X/execution/feedbacks").mkdir(parents=True)
+        (root / "work-space/plans/X/execution/feedbacks/APPROVED_11.md").write_text("ok")
+        await pilot.press("r")
+        await settled(app)
+        await pilot.pause()
+        assert app.ws.plan("X").state == "complete"
+
+
+async def wait_for(pilot, predicate, seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        await pilot.pause(0.05)
+        if predicate():
+            return True
+    return False
+
+
+async def test_live_reload_keeps_selection(tmp_path):
+    root = make_workspace(
+        tmp_path / "ws",
+        {
+            "work-space/plans/X/PLAN_X.md": plan_md("X", [("1.1", "One"), ("1.2", "Two")]),
+            "work-space/plans/X/execution/EXECUTION_TASK_X_11_01.md": execution_md(
+                "X", "1.1", final_status="✅ Complete"
+            ),
+        },
+    )
+    app = LlmflowApp(root, watch=True, now=NOW, cache=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("j", "enter", "j")
+        assert app.selected.achievement == "1.1"
+        await pilot.pause(0.5)  # let the watcher start
+        fb = root / "work-space/plans/X/execution/feedbacks"
+        fb.mkdir(parents=True)
+        (fb / "APPROVED_11.md").write_text("ok")
+
+        def approved() -> bool:
+            return app.ws.plan("X").achievement("1.1").state == "approved"
+
+        assert await wait_for(pilot, approved)
+        assert app.selected.achievement == "1.1"
+        assert any("✔ 1.1 One" in t for t in labels(app.query_one(PlanTree)))
+        # A new plan folder appears too, and a deletion disappears.
+        (root / "work-space/plans/NEW").mkdir()
+        (root / "work-space/plans/NEW/PLAN_NEW.md").write_text(plan_md("NEW"))
+        assert await wait_for(pilot, lambda: app.ws.plan("NEW") is not None)
+        shutil.rmtree(root / "work-space/plans/NEW")
+        assert await wait_for(pilot, lambda: app.ws.plan("NEW") is None)
+
+
+async def test_narrow_layout_switches_panes():
+    app = demo_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        assert app.screen.has_class("narrow")
+        assert app.query_one("#progress").has_class("hidden")
+        await pilot.press("1")
+        assert not app.query_one("#progress").has_class("hidden")
+        assert app.query_one("#preview").has_class("hidden")
+
+
+async def test_command_palette_lists_namespaced_actions():
+    app = demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "workspace: reload" in titles and "view: problems" in titles
+
+
+async def test_user_keymap_from_workspace_config(tmp_path):
+    root = make_workspace(
+        tmp_path / "ws",
+        {
+            "work-space/plans/X/PLAN_X.md": plan_md("X"),
+            ".llmflow/config.toml": '[keys]\nproblems = "f2"\n',
+        },
+    )
+    app = LlmflowApp(root, watch=False, now=NOW, cache=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("f2")
+        assert isinstance(app.screen, ProblemsScreen)
+
+
+# -- SVG snapshots ------------------------------------------------------------------------
+
+
+async def _settle(pilot) -> None:
+    await loaded(pilot)
+
+
+def test_snapshot_main_120x40(snap_compare):
+    assert snap_compare(demo_app(), terminal_size=(120, 40), run_before=_settle)
+
+
+def test_snapshot_achievement_120x40(snap_compare):
+    async def before(pilot):
+        await loaded(pilot)
+        await pilot.press("j", "enter", "j", "j")
+        await pilot.pause()
+
+    assert snap_compare(demo_app(), terminal_size=(120, 40), run_before=before)
+
+
+def test_snapshot_main_80x24(snap_compare):
+    assert snap_compare(demo_app(), terminal_size=(80, 24), run_before=_settle)
+
+
+def test_snapshot_problems_120x40(snap_compare):
+    async def before(pilot):
+        await loaded(pilot)
+        await pilot.press("p")
+        await pilot.pause()
+
+    assert snap_compare(demo_app(), terminal_size=(120, 40), run_before=before)
+
+
+def test_snapshot_help_80x24(snap_compare):
+    async def before(pilot):
+        await loaded(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+
+    assert snap_compare(demo_app(), terminal_size=(80, 24), run_before=before)

@@ -120,6 +120,7 @@ class PlanTree(Tree[NodeRef]):
         self._plan_nodes: dict[str, TreeNode[NodeRef]] = {}
         self._group_nodes: dict[str, TreeNode[NodeRef]] = {}
         self._filter: str = ""
+        self._shown: dict[str, Plan] = {}  # the snapshot object each plan node shows
 
     # -- building --------------------------------------------------------------------
     def show_names(self, root_label: str, names: tuple[tuple[str, str | None], ...]) -> None:
@@ -143,23 +144,26 @@ class PlanTree(Tree[NodeRef]):
         for name in list(self._plan_nodes):
             if name not in wanted_names:
                 self._plan_nodes.pop(name).remove()
+                self._shown.pop(name, None)
         for plan in wanted:
             group = "orphans" if plan.orphan else plan.group
             node = self._plan_nodes.get(plan.name)
             if node is not None and node.parent is not self._group_node(group):
                 node.remove()
                 node = None
+                self._shown.pop(plan.name, None)
             if node is None:
                 node = self._group_node(group).add(
                     plan_label(plan), data=NodeRef("plan", plan=plan.name)
                 )
                 node.allow_expand = bool(plan.achievements)
                 self._plan_nodes[plan.name] = node
-            else:
+            elif self._shown.get(plan.name) is not plan:
                 node.set_label(plan_label(plan))
                 node.allow_expand = bool(plan.achievements)
                 if node.is_expanded:
                     self._fill_plan(node, plan)
+            self._shown[plan.name] = plan
         for key, gnode in list(self._group_nodes.items()):
             if not gnode.children:
                 gnode.remove()
@@ -291,18 +295,24 @@ class ProgressPane(DataTable):
             self.add_column(c, key=c)
 
     def show(self, plans: tuple[Plan, ...]) -> None:
+        shown: dict[str, Plan] = getattr(self, "_shown", {})
         seen = set()
         for p in plans:
             seen.add(p.name)
+            if shown.get(p.name) is p:
+                continue  # unchanged plans keep the very same object across snapshots
             row = progress_row(p)
             if p.name in self.rows:
                 for col, value in zip(self.COLUMNS, row, strict=True):
                     self.update_cell(p.name, col, value)
             else:
                 self.add_row(*row, key=p.name)
+            shown[p.name] = p
         for key in list(self.rows):
             if key.value not in seen:
                 self.remove_row(key)
+                shown.pop(key.value, None)
+        self._shown = shown
 
 
 def bar(done: int, total: int, width: int = 10) -> Text:

@@ -36,7 +36,7 @@ from .text import (
 )
 from .types import ERROR, WARNING, Problem
 
-PARSER_VERSION = 3
+PARSER_VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -109,6 +109,9 @@ class Doc:
 
 def read_doc(root: str, ref: N.FileRef, size: int, mtime_ns: int) -> Doc:
     """Read and summarise ``root/ref.rel``; never raises."""
+    if ref.kind in _NOT_READ:
+        # Existence is the whole signal (FORMAT §7): the content is not evidence of anything.
+        return Doc(ref, size, mtime_ns, 0)
     path = f"{root}/{ref.rel}"
     problems: list[Problem] = []
     try:
@@ -152,6 +155,7 @@ def read_doc(root: str, ref: N.FileRef, size: int, mtime_ns: int) -> Doc:
 
 
 N_MAX = 4 * 1024 * 1024
+_NOT_READ = frozenset({N.APPROVED, N.FIX, N.RESOLUTION, N.SKIPPED, N.MARKER})
 
 
 def _summarise(
@@ -229,7 +233,8 @@ def _summarise(
         kw["plan"] = parse_plan(ref.rel, text, fences, lines, header, title_line, problems)
     if kind in (N.GRAMMAPLAN, N.NORTH_STAR):
         kw["children"] = _children(text, fences)
-    date = latest_date(text)
+    # Dates matter for staleness, which only executions have.
+    date = latest_date(text) if kind == N.EXECUTION else None
     return Doc(
         ref,
         size,

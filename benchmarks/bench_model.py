@@ -1,0 +1,142 @@
+"""Model benchmarks: the read floor, cold and warm load(), apply() after one change,
+peak memory, and `llmflow status --json` as a whole process.
+
+    python benchmarks/bench_model.py [--scales 1,10,100] [--runs 5] [--dir benchmarks/out]
+
+Every figure is the median of --runs runs. Targets (issue 2): load ≤ 3× the floor at every
+scale; apply for one file under 20 ms and flat across scales; peak memory of load() on 100×
+under 400 MB; `llmflow status --json` on 1× under 150 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+from generate import generate  # noqa: E402
+
+from llmflow_tui.model import load  # noqa: E402
+
+
+def floor(root: Path) -> float:
+    """Read every .md/.json/.txt file once and scan its lines: the cost nothing can beat."""
+    t = time.perf_counter()
+    for dirpath, _dirs, files in os.walk(root):
+        for name in files:
+            if name.endswith((".md", ".json", ".txt")):
+                with open(os.path.join(dirpath, name), "rb") as fh:
+                    text = fh.read().decode("utf-8", "replace")
+                for _line in text.splitlines():
+                    pass
+    return time.perf_counter() - t
+
+
+def timed(fn, runs: int) -> float:
+    samples = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - t)
+    return statistics.median(samples)
+
+
+def peak_memory_mb(root: Path, cache_dir: str) -> float:
+    """ru_maxrss of a child process that does one cold load (without the helper process)."""
+    code = (
+        "import resource, sys\n"
+        "from llmflow_tui.model import load\n"
+        f"load({str(root)!r}, cache=False)\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    )
+    env = dict(os.environ, LLMFLOW_CACHE_DIR=cache_dir, LLMFLOW_NO_PARALLEL="1")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    return int(out.stdout.strip() or 0) / 1024
+
+
+def status_process_ms(root: Path, runs: int, cache_dir: str) -> float:
+    exe = Path(sys.executable).parent / "llmflow"
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "llmflow_tui.cli"]
+    env = dict(os.environ, LLMFLOW_CACHE_DIR=cache_dir)
+    subprocess.run([*cmd, "status", "--json", str(root)], capture_output=True, env=env)
+    samples = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run([*cmd, "status", "--json", str(root)], capture_output=True, env=env)
+        samples.append(time.perf_counter() - t)
+    return statistics.median(samples) * 1000
+
+
+def apply_ms(root: Path, runs: int) -> float:
+    ws = load(root, cache=False)
+    target = next(root.rglob("EXECUTION_TASK_*_11_01.md"))
+    original = target.read_bytes()
+    samples = []
+    try:
+        for i in range(runs):
+            target.write_bytes(
+                original.replace(b"**Status**: In Progress", f"**Status**: run {i}".encode())
+            )
+            t = time.perf_counter()
+            ws = ws.apply([target])
+            samples.append(time.perf_counter() - t)
+    finally:
+        target.write_bytes(original)
+    return statistics.median(samples) * 1000
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scales", default="1,10,100")
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--dir", type=Path, default=HERE / "out")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    results = []
+    for scale in (int(s) for s in args.scales.split(",")):
+        root = generate(args.dir / f"ws{scale}x", scale)
+        cache_dir = tempfile.mkdtemp(prefix="llmflow-bench-cache-")
+        os.environ["LLMFLOW_CACHE_DIR"] = cache_dir
+        runs = args.runs if scale < 100 else max(3, args.runs // 2)
+        r = {"scale": scale, "files": sum(1 for p in root.rglob("*") if p.is_file())}
+        floor(root)  # warm the OS page cache first: every figure below reads from memory
+        r["floor_ms"] = timed(lambda root=root: floor(root), runs) * 1000
+        r["load_cold_ms"] = timed(lambda root=root: load(root, cache=False), runs) * 1000
+        load(root, cache=True)
+        r["load_warm_ms"] = timed(lambda root=root: load(root, cache=True), runs) * 1000
+        r["apply_ms"] = apply_ms(root, max(runs, 7))
+        r["load_over_floor"] = r["load_cold_ms"] / r["floor_ms"]
+        r["warm_over_floor"] = r["load_warm_ms"] / r["floor_ms"]
+        if scale == 100 or scale == max(int(s) for s in args.scales.split(",")):
+            r["peak_mb"] = peak_memory_mb(root, cache_dir)
+        if scale == 1:
+            r["status_json_ms"] = status_process_ms(root, max(10, runs), cache_dir)
+        results.append(r)
+        if not args.json:
+            print(
+                f"{scale:>4}×  {r['files']:>6} files  floor {r['floor_ms']:8.0f} ms  "
+                f"cold load {r['load_cold_ms']:8.0f} ms ({r['load_over_floor']:.1f}× floor)  "
+                f"warm {r['load_warm_ms']:7.0f} ms ({r['warm_over_floor']:.2f}×)  "
+                f"apply {r['apply_ms']:6.1f} ms"
+                + (f"  peak {r['peak_mb']:.0f} MB" if "peak_mb" in r else "")
+                + (
+                    f"  status --json {r['status_json_ms']:.0f} ms" if "status_json_ms" in r else ""
+                ),
+                flush=True,
+            )
+    if args.json:
+        print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -204,6 +204,8 @@ class LlmflowApp(App):
             return
         narrow = self.size.width < 100 or self.size.height < 30
         screen.set_class(narrow, "narrow")
+        for footer in screen.query(Footer):
+            footer.compact = narrow
         for pane in ("progress", "deps", "preview"):
             for widget in screen.query(f"#{pane}"):
                 widget.set_class(narrow and pane != self.narrow_pane, "hidden")

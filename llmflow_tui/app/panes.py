@@ -286,7 +286,7 @@ class PlanTree(Tree[NodeRef]):
 class ProgressPane(DataTable):
     """Live parallel progress, one row per plan, updated in place by row key."""
 
-    COLUMNS = ("plan", "progress", "done", "ready", "run", "blkd", "fix", "stale", "ETA")
+    COLUMNS = ("plan", "progress", "ready", "run", "blkd", "fix", "stale", "ETA")
 
     def on_mount(self) -> None:
         self.cursor_type = "row"
@@ -332,8 +332,7 @@ def progress_row(p: Plan) -> tuple:
     icon, style = PLAN_ICON.get(p.state, ("?", ""))
     return (
         Text.assemble((f"{icon} ", style), p.name),
-        bar(done, total),
-        f"{done}/{total}",
+        Text.assemble(bar(done, total, 8), f" {done}/{total}"),
         str(len(p.ready)),
         str(running),
         str(blocked),

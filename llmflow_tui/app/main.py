@@ -7,6 +7,7 @@ change what is shown. A watchfiles loop feeds changed paths to ``Workspace.apply
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import shlex
 import subprocess
@@ -24,7 +25,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from ..actions.preview import achievement_brief, plan_summary
-from ..model import Workspace, load, quick_names
+from ..model import Workspace, load
 from ..model.types import Problem
 from .config import load_config
 from .panes import DependencyView, NodeRef, PlanTree, ProgressPane, PromptPreview
@@ -185,7 +186,6 @@ class LlmflowApp(App):
         self._apply_layout()
         self.query_one(PlanTree).focus()
         self._update_topbar("scanning…")
-        self._scan_names()
         self._load_workspace("start")
         if self.watch_enabled:
             self._watch()
@@ -222,11 +222,6 @@ class LlmflowApp(App):
         del self.activity[:-500]
 
     # -- workers (no widget access in here) --------------------------------------------
-    @work(thread=True, group="scan", exit_on_error=False)
-    def _scan_names(self) -> None:
-        names = quick_names(self.root)
-        self.post_message(NamesScanned(names))
-
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def _load_workspace(self, why: str) -> None:
         started = time.perf_counter()
@@ -241,7 +236,11 @@ class LlmflowApp(App):
             stale_days=self.config.stale_days,
             progress=progress,
             write_cache=False,
+            names=lambda found: self.post_message(NamesScanned(found)),
         )
+        # A big snapshot is millions of long-lived objects: keep the cyclic GC from walking
+        # them again and again (each full pass would freeze the UI for a moment).
+        gc.freeze()
         with self._lock:
             self._latest = ws
         self.post_message(WorkspaceLoaded(ws, time.perf_counter() - started, why))

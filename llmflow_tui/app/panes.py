@@ -168,6 +168,20 @@ class PlanTree(Tree[NodeRef]):
             if not gnode.children:
                 gnode.remove()
                 del self._group_nodes[key]
+            elif key != "plans of plans":
+                members = [
+                    self._plans[c.data.plan]
+                    for c in gnode.children
+                    if c.data and c.data.plan in self._plans
+                ]
+                done = sum(1 for p in members if p.state == "complete")
+                label = key[2:] if key.startswith("a_") else key
+                gnode.set_label(
+                    Text.assemble(
+                        ("▣ " + label, "bold magenta"),
+                        (f"  {len(members)} plans, {done} complete", "dim"),
+                    )
+                )
         self._show_grammaplans(grammaplans)
         self.root.expand()
 
@@ -294,9 +308,30 @@ class ProgressPane(DataTable):
         for c in self.COLUMNS:
             self.add_column(c, key=c)
 
+    MAX_ROWS = 200  # a table of thousands of rows helps nobody and costs seconds to lay out
+    RANK = {
+        "needs_attention": 0,
+        "active": 1,
+        "not_started": 2,
+        "complete_unverified": 3,
+        "complete": 4,
+    }
+
     def show(self, plans: tuple[Plan, ...]) -> None:
         shown: dict[str, Plan] = getattr(self, "_shown", {})
+        more = 0
+        if len(plans) > self.MAX_ROWS:
+            ranked = sorted(plans, key=lambda p: (p.name not in shown, self.RANK.get(p.state, 5)))
+            plans, rest = tuple(ranked[: self.MAX_ROWS]), ranked[self.MAX_ROWS :]
+            more = len(rest)
         seen = set()
+        if more:
+            seen.add("__more__")
+            row = (Text(f"… {more} more plans", style="dim"), "", "", "", "", "", "", "")
+            if "__more__" in self.rows:
+                self.update_cell("__more__", "plan", row[0])
+            else:
+                self.add_row(*row, key="__more__")
         for p in plans:
             seen.add(p.name)
             if shown.get(p.name) is p:

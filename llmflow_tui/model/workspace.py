@@ -402,7 +402,13 @@ class Workspace:
     # -- construction ------------------------------------------------------------------
     @classmethod
     def _load(
-        cls, root: Path, *, cache: bool, settings: Settings, progress: Progress | None
+        cls,
+        root: Path,
+        *,
+        cache: bool,
+        settings: Settings,
+        progress: Progress | None,
+        names: Callable | None = None,
     ) -> Workspace:
         self = cls.__new__(cls)
         self.root = root
@@ -413,6 +419,8 @@ class Workspace:
         cached_refs: dict[str, N.FileRef] = cache_data.get("refs", {})
         cached_stats: dict[str, tuple[int, int, str | None]] = cache_data.get("stats", {})
         found, skipped = _walk(root_s, known=cached_refs)
+        if names is not None:
+            names(_names_from({rel: ref for rel, (ref, _m, _s) in found.items()}))
         cached_derived: dict = cache_data.get("derived", {})
         total = len(found)
         dirty = not cached_stats or len(cached_stats) != total
@@ -835,6 +843,7 @@ def load(
     stale_days: float = 7.0,
     progress: Progress | None = None,
     write_cache: bool = True,
+    names: Callable[[tuple[tuple[str, str | None], ...]], None] | None = None,
 ) -> Workspace:
     """Read a workspace. Raises ``NotADirectoryError`` only when ``root`` is not a folder;
     nothing inside the workspace can make it raise."""
@@ -843,7 +852,7 @@ def load(
         raise NotADirectoryError(f"{root} is not a folder")
     with _gc_paused():
         ws = Workspace._load(
-            path, cache=cache, settings=Settings(now, stale_days), progress=progress
+            path, cache=cache, settings=Settings(now, stale_days), progress=progress, names=names
         )
         if write_cache:
             ws.save_cache()
@@ -867,7 +876,10 @@ def quick_names(root: str | Path) -> tuple[tuple[str, str | None], ...]:
     """(plan name, group folder) for every plan, from file names alone (nothing is read)."""
     path = Path(root).expanduser().resolve()
     found, _skipped = _walk(str(path))
-    files = {rel: ref for rel, (ref, _m, _s) in found.items()}
+    return _names_from({rel: ref for rel, (ref, _m, _s) in found.items()})
+
+
+def _names_from(files: dict[str, N.FileRef]) -> tuple[tuple[str, str | None], ...]:
     folders = _plan_folders(files)
     out: dict[str, str | None] = {}
     for folder, feat in folders.items():

@@ -338,6 +338,7 @@ class LlmflowApp(App):
         tree.set_filter(event.value)
         if self.ws is not None:
             tree.show(self.root.name, self.ws.plans, self.ws.grammaplans)
+            self.query_one(ProgressPane).show(self.visible_plans())
 
     @on(Input.Submitted, "#filter")
     def on_filter_submitted(self, event: Input.Submitted) -> None:
@@ -356,7 +357,7 @@ class LlmflowApp(App):
         self.ws = ws
         tree = self.query_one(PlanTree)
         tree.show(self.root.name, ws.plans, ws.grammaplans)
-        self.query_one(ProgressPane).show(ws.plans)
+        self.query_one(ProgressPane).show(self.visible_plans())
         errors = sum(1 for p in ws.problems if p.severity == "error")
         self._update_topbar(
             f"{len(ws.plans)} plans · {sum(len(p.achievements) for p in ws.plans)} achievements"
@@ -366,6 +367,11 @@ class LlmflowApp(App):
         self._show_selection()
         self._apply_layout()
         self.refresh_bindings()
+
+    def visible_plans(self):
+        """The plans the filter lets through (all of them without a filter)."""
+        tree = self.query_one(PlanTree)
+        return tuple(p for p in self.ws.plans if tree.matches(p)) if self.ws else ()
 
     def _update_topbar(self, status: str) -> None:
         bar = self.query("#topbar")

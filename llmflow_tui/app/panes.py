@@ -139,7 +139,7 @@ class PlanTree(Tree[NodeRef]):
         """Show a snapshot; existing nodes are updated in place."""
         self.root.set_label(Text(root_label, style="bold"))
         self._plans = {p.name: p for p in plans}
-        wanted = [p for p in plans if self._matches(p)]
+        wanted = [p for p in plans if self.matches(p)]
         wanted_names = {p.name for p in wanted}
         for name in list(self._plan_nodes):
             if name not in wanted_names:
@@ -259,7 +259,7 @@ class PlanTree(Tree[NodeRef]):
     def set_filter(self, text: str) -> None:
         self._filter = text.strip().casefold()
 
-    def _matches(self, plan: Plan) -> bool:
+    def matches(self, plan: Plan) -> bool:
         f = self._filter
         if not f:
             return True
@@ -322,16 +322,12 @@ class ProgressPane(DataTable):
         more = 0
         if len(plans) > self.MAX_ROWS:
             ranked = sorted(plans, key=lambda p: (p.name not in shown, self.RANK.get(p.state, 5)))
+            # plans already shown keep their rows; the rest by urgency
             plans, rest = tuple(ranked[: self.MAX_ROWS]), ranked[self.MAX_ROWS :]
             more = len(rest)
-        seen = set()
-        if more:
-            seen.add("__more__")
-            row = (Text(f"… {more} more plans", style="dim"), "", "", "", "", "", "", "")
-            if "__more__" in self.rows:
-                self.update_cell("__more__", "plan", row[0])
-            else:
-                self.add_row(*row, key="__more__")
+        seen = {"__more__"}
+        if "__more__" in self.rows:
+            self.remove_row("__more__")
         for p in plans:
             seen.add(p.name)
             if shown.get(p.name) is p:
@@ -347,6 +343,9 @@ class ProgressPane(DataTable):
             if key.value not in seen:
                 self.remove_row(key)
                 shown.pop(key.value, None)
+        if more:
+            label = Text(f"… {more} more", style="dim")
+            self.add_row(label, "", "", "", "", "", "", "", key="__more__")
         self._shown = shown
 
 

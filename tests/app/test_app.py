@@ -118,6 +118,7 @@ async def test_filter_by_state_and_flag():
         text = labels(app.query_one(PlanTree))
         assert any("AUTH" in t for t in text)
         assert not any("BILLING" in t for t in text)
+        assert [k.value for k in app.query_one(ProgressPane).rows] == ["AUTH"]
         await pilot.press("escape")
         await pilot.pause()
         assert any("BILLING" in t for t in labels(app.query_one(PlanTree)))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import zlib
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from . import names as N
@@ -23,20 +24,20 @@ from .text import (
     headings,
     ids_in,
     iter_outside,
+    last_status_line,
     latest_date,
     looks_binary,
     normalise_status,
     parse_date,
     scan_lines,
     sections,
-    status_lines,
     strip_emoji,
     unescape_name,
     words,
 )
 from .types import ERROR, WARNING, Problem
 
-PARSER_VERSION = 4
+PARSER_VERSION = 5
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,6 @@ class Doc:
     header: tuple[tuple[str, str], ...] = ()
     status_header: StatusLine | None = None
     status_last: StatusLine | None = None
-    status_count: int = 0
     date: str | None = None
     achievement: str | None = None  # header Achievement id (SUBPLAN / EXECUTION)
     execution_number: str = ""
@@ -183,7 +183,7 @@ def _summarise(
     title = re.sub(r"^#+\s*", "", title_line)
     header_items, _hend = header_block(text)
     header = tuple((k, v) for k, v, _o in header_items)
-    statuses = status_lines(text, fences, lines)
+    status_last = last_status_line(text, fences, lines)
     status_header = None
     for k, v, off in header_items:
         if k == "status":
@@ -191,7 +191,6 @@ def _summarise(
             if norm is not None:
                 status_header = StatusLine(v, norm, lines.number(off))
             break
-    status_last = statuses[-1] if statuses else None
     kw: dict = {}
     kind = ref.kind
     if kind in (N.SUBPLAN, N.EXECUTION):
@@ -215,7 +214,7 @@ def _summarise(
         if (
             status_header is not None
             and status_last is not None
-            and len(statuses) > 1
+            and status_last.line != status_header.line
             and (status_header.norm == "complete") != (status_last.norm == "complete")
         ):
             problems.append(
@@ -245,7 +244,6 @@ def _summarise(
         header=_short(header) if kind in (N.PLAN, N.GRAMMAPLAN, N.NORTH_STAR) else (),
         status_header=status_header,
         status_last=status_last,
-        status_count=len(statuses),
         date=date,
         problems=tuple(problems),
         **kw,
@@ -331,7 +329,8 @@ def clean_title(raw: str) -> tuple[str, bool, str]:
 def parse_plan(
     rel, text: str, fences: Fences, lines: Lines, header, title_line: str, problems: list[Problem]
 ) -> PlanInfo:
-    secs = sections(text, fences)
+    heads = headings(text, fences)
+    secs = sections(text, fences, heads=heads)
     index_ranges = [(s.body, s.end) for s in secs if "achievement index" in s.key]
     desirable = [
         (s.body, s.end)
@@ -353,7 +352,6 @@ def parse_plan(
     for m in scan_lines(text, "**Achievement", _DEF_BOLD, fences):
         if not in_ranges(m.start(), index_ranges):
             candidates.append((m.start(), _norm_id(m.group(1)), m.group(2) or "", "bold"))
-    heads = headings(text, fences)
     for _level, title, ls, le in heads:
         if "chievement" in title:
             m = _DEF_HEADING.match(text, ls, le)
@@ -388,10 +386,9 @@ def parse_plan(
                 break
         eol = text.find("\n", off)
         eol = len(text) if eol == -1 else eol
-        for h in head_starts:
-            if eol < h < end:
-                end = h
-                break
+        k = bisect_right(head_starts, eol)
+        if k < len(head_starts) and head_starts[k] < end:
+            end = head_starts[k]
         defs[aid] = _definition(aid, raw, off, eol, end, text, fences, lines)
     # Index entries.
     index: dict[str, AchievementEntry] = {}

@@ -199,10 +199,11 @@ class Section:
     end: int  # offset where the section ends (next heading of the same or higher level)
 
 
-def sections(text: str, fences: Fences, only: str | None = None) -> list[Section]:
+def sections(text: str, fences: Fences, only: str | None = None, heads=None) -> list[Section]:
     """Every heading with the extent of its section; ``only``: keep just the sections whose
     raw title contains that text (cheaper: titles of the rest are not normalised)."""
-    heads = headings(text, fences)
+    if heads is None:
+        heads = headings(text, fences)
     n = len(heads)
     ends = [len(text)] * n
     stack: list[int] = []
@@ -342,6 +343,28 @@ class StatusLine:
     raw: str
     norm: str
     line: int
+
+
+def last_status_line(text: str, fences: Fences, lines: Lines) -> StatusLine | None:
+    """The last ``**Status**:`` line at a line start, outside fences, not a placeholder:
+    found from the end, so a long document costs one backwards search."""
+    end = len(text)
+    while True:
+        pos = text.rfind("**Status", 0, end)
+        if pos == -1:
+            return None
+        end = pos
+        m = _STATUS_LINE.match(text, pos)
+        if m is None:
+            continue
+        ls = text.rfind("\n", 0, pos) + 1
+        lead = _LINE_LEAD.match(text, ls, pos)
+        if lead is None or lead.end() != pos or (fences.starts and fences.inside(ls)):
+            continue
+        raw = m.group(1).strip()
+        norm = normalise_status(raw)
+        if norm is not None:
+            return StatusLine(raw, norm, text.count("\n", 0, pos) + 1)
 
 
 def status_lines(text: str, fences: Fences, lines: Lines) -> list[StatusLine]:

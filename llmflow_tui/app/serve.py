@@ -11,7 +11,7 @@ def serve(root: Path, port: int) -> int:
     try:
         from textual_serve.server import Server
     except ImportError:
-        sys.stderr.write("llmflow serve needs textual-serve: pip install 'llmflow-tui[serve]'\n")
+        sys.stderr.write("llmflow serve needs textual-serve: pip install textual-serve\n")
         return 2
     command = f"{shlex.quote(sys.executable)} -m llmflow_tui.cli {shlex.quote(str(root))}"
     server = Server(command, host="127.0.0.1", port=port, title="llmflow")

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 
 from . import names as N
 from .text import (
-    ACHIEVEMENT_ID,
     Fences,
     Lines,
     StatusLine,
@@ -28,7 +27,6 @@ from .text import (
     latest_date,
     looks_binary,
     normalise_status,
-    parse_date,
     scan_lines,
     sections,
     strip_emoji,
@@ -733,6 +731,3 @@ def _json_line(text: str, path) -> int | None:
     """Best effort: the line of the last string key or id named in a JSON error path."""
     keys = [p for p in path if isinstance(p, str)]
     return _find_line(text, keys[-1]) if keys else None
-
-
-_ = (ACHIEVEMENT_ID, parse_date)  # re-exported helpers used by callers

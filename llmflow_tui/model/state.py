@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from . import names as N
 from .parse import AchievementEntry, Doc
-from .text import code_of, id_key, parse_date, parse_effort
+from .text import code_of, id_key, parse_effort
 from .types import (
     APPROVED,
     AWAITING_REVIEW,
@@ -675,6 +675,3 @@ def _waves(pending: list[str], deps: dict[str, list[str]], approved: set[str]) -
         placed.update(wave)
         remaining.difference_update(wave)
     return tuple(waves)
-
-
-_unused = (parse_date,)

@@ -367,23 +367,6 @@ def last_status_line(text: str, fences: Fences, lines: Lines) -> StatusLine | No
             return StatusLine(raw, norm, text.count("\n", 0, pos) + 1)
 
 
-def status_lines(text: str, fences: Fences, lines: Lines) -> list[StatusLine]:
-    """``**Status**:`` lines (at a line start, outside fences, not placeholders)."""
-    out = []
-    for m in _STATUS_LINE.finditer(text):
-        ls = text.rfind("\n", 0, m.start()) + 1
-        lead = _LINE_LEAD.match(text, ls, m.start())
-        if lead is None or lead.end() != m.start():
-            continue
-        if fences.starts and fences.inside(ls):
-            continue
-        raw = m.group(1).strip()
-        norm = normalise_status(raw)
-        if norm is not None:
-            out.append(StatusLine(raw, norm, lines.number(m.start())))
-    return out
-
-
 # ---------------------------------------------------------------------------------------
 # Dates and efforts
 
@@ -395,10 +378,6 @@ _MONTHS = {
 }
 _ISO_DATE = re.compile(r"20\d\d-[01]\d-[0-3]\d")
 _YEAR_AFTER_DAY = re.compile(r" 20\d\d")
-_LONG_DATE = re.compile(
-    r"\b(January|February|March|April|May|June|July|August|September|October|November|December)"
-    r"\s+(\d{1,2}),?\s+(20\d\d)\b"
-)
 _MONTH_BEFORE = re.compile(
     r"(January|February|March|April|May|June|July|August|September|October|November|December)"
     r"\s+(\d{1,2}),?$"
@@ -425,16 +404,6 @@ def latest_date(text: str) -> str | None:
             if best is None or d > best:
                 best = d
     return best
-
-
-def parse_date(value: str) -> str | None:
-    m = _ISO_DATE.search(value)
-    if m:
-        return m.group(0)
-    m = _LONG_DATE.search(value)
-    if m:
-        return f"{m.group(3)}-{_MONTHS[m.group(1).casefold()]:02d}-{int(m.group(2)):02d}"
-    return None
 
 
 _EFFORT = re.compile(

@@ -36,11 +36,13 @@ class ProblemsScreen(ModalScreen[Problem | None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("severity", "where", "message")
+        table.add_columns("severity", "message", "where")
         for i, p in enumerate(self.problems):
             where = p.path + (f":{p.line}" if p.line else "")
             style = "red" if p.severity == "error" else "yellow"
-            table.add_row(Text(p.severity, style=style), Text(where), Text(p.message), key=str(i))
+            table.add_row(
+                Text(p.severity, style=style), Text(p.message), Text(where, style="dim"), key=str(i)
+            )
         table.focus()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:

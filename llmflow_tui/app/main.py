@@ -357,7 +357,9 @@ class LlmflowApp(App):
         self.ws = ws
         tree = self.query_one(PlanTree)
         tree.show(self.root.name, ws.plans, ws.grammaplans)
-        self.query_one(ProgressPane).show(self.visible_plans())
+        progress = self.query_one(ProgressPane)
+        progress.now = self.now
+        progress.show(self.visible_plans())
         errors = sum(1 for p in ws.problems if p.severity == "error")
         self._update_topbar(
             f"{len(ws.plans)} plans · {sum(len(p.achievements) for p in ws.plans)} achievements"

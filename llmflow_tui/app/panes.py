@@ -11,6 +11,7 @@ messages; none of them touches the filesystem or app state.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -308,6 +309,7 @@ class ProgressPane(DataTable):
         for c in self.COLUMNS:
             self.add_column(c, key=c)
 
+    now: float | None = None  # the app's clock (fixed in tests and screenshots)
     MAX_ROWS = 200  # a table of thousands of rows helps nobody and costs seconds to lay out
     RANK = {
         "needs_attention": 0,
@@ -332,7 +334,7 @@ class ProgressPane(DataTable):
             seen.add(p.name)
             if shown.get(p.name) is p:
                 continue  # unchanged plans keep the very same object across snapshots
-            row = progress_row(p)
+            row = progress_row(p, self.now)
             if p.name in self.rows:
                 for col, value in zip(self.COLUMNS, row, strict=True):
                     self.update_cell(p.name, col, value)
@@ -357,7 +359,7 @@ def bar(done: int, total: int, width: int = 10) -> Text:
     return t
 
 
-def progress_row(p: Plan) -> tuple:
+def progress_row(p: Plan, now: float | None = None) -> tuple:
     done, total = p.progress
     running = sum(1 for a in p.achievements if a.state in ("executing", "awaiting_review"))
     blocked = sum(1 for a in p.achievements if "blocked" in a.flags)
@@ -372,21 +374,34 @@ def progress_row(p: Plan) -> tuple:
         str(blocked),
         Text(str(fix), style="red" if fix else "dim"),
         Text(str(stale), style="yellow" if stale else "dim"),
-        eta(p),
+        eta(p, now),
     )
 
 
-def eta(p: Plan) -> str:
-    """Remaining effort (hours) if every remaining achievement has an estimate, else "—"."""
+def velocity(p: Plan, now: float | None = None, days: float = 14.0) -> float | None:
+    """Approvals per day over the last ``days``; None when the dates do not allow it (fewer
+    than two approvals, or all on one day — e.g. every mtime equal after a fresh clone)."""
+    now = time.time() if now is None else now
+    stamps = [a.approved_at for a in p.achievements if a.approved_at is not None]
+    recent = [t for t in stamps if now - t <= days * 86400]
+    if len(recent) < 2 or len({int(t // 86400) for t in recent}) < 2:
+        return None
+    return len(recent) / days
+
+
+def eta(p: Plan, now: float | None = None) -> str:
+    """Days left at the recent velocity when dates allow it, else the remaining estimated
+    effort in hours when every remaining achievement has one, else "—"."""
     remaining = [a for a in p.achievements if a.state != "approved"]
     if not remaining:
         return "done"
+    v = velocity(p, now)
+    if v:
+        return f"{len(remaining) / v:.0f}d"
     hours = [a.effort.hours if a.effort else None for a in remaining]
     if any(h is None for h in hours):
         return "—"
-    total = sum(h for h in hours if h is not None)
-    # The longest chain bounds wall time when waves run in parallel.
-    return f"{total:.0f}h"
+    return f"{sum(h for h in hours if h is not None):.0f}h"
 
 
 class DependencyView(Static):

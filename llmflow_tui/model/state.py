@@ -311,6 +311,7 @@ def build_plan(
                 planned_executions=r["planned"],
                 recorded_status=pj_status.get(aid),
                 marked_done=e.marked_done,
+                approved_at=r["approved_at"],
             )
         )
     # Duplicates across files of one achievement are reported by _achievement_state.
@@ -615,6 +616,7 @@ def _achievement_state(
         "executions": tuple(executions),
         "feedback": feedback,
         "feedback_files": feedback_files,
+        "approved_at": approved[0].mtime_ns / 1e9 if approved else None,
         "planned": planned,
     }
 

@@ -129,6 +129,7 @@ class Achievement:
     planned_executions: int | None  # from the SUBPLAN's Active EXECUTION_TASKs list
     recorded_status: str | None  # status persisted in parallel.json, display only
     marked_done: bool  # the PLAN text marks it ✅ (index or definition)
+    approved_at: float | None = None  # mtime of its APPROVED file (for velocity), if approved
 
     @property
     def reason(self) -> str:

@@ -1,0 +1,51 @@
+"""Pure helpers of the panes: velocity, ETA and the critical path."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+from wsbuilder import make_workspace, plan_md
+
+from llmflow_tui.app.graph import critical_path
+from llmflow_tui.app.panes import eta, velocity
+from llmflow_tui.model import load
+
+DAY = 86400.0
+
+
+def _plan(tmp_path, monkeypatch):
+    monkeypatch.setenv("LLMFLOW_CACHE_DIR", str(tmp_path / "cache"))
+    ach = [("1.1", "A"), ("1.2", "B"), ("2.1", "C"), ("2.2", "D")]
+    make_workspace(
+        tmp_path / "ws",
+        {"work-space/plans/X/PLAN_X.md": plan_md("X", ach, deps={"2.1": "1.1", "2.2": "2.1"})},
+    )
+    return load(tmp_path / "ws", cache=False).plan("X")
+
+
+def test_velocity_needs_dates_on_different_days(tmp_path, monkeypatch):
+    plan = _plan(tmp_path, monkeypatch)
+    now = time.time()
+    a = list(plan.achievements)
+    same_day = [
+        dataclasses.replace(a[0], state="approved", approved_at=now - 100),
+        dataclasses.replace(a[1], state="approved", approved_at=now - 50),
+        *a[2:],
+    ]
+    p1 = dataclasses.replace(plan, achievements=tuple(same_day))
+    assert velocity(p1, now) is None
+    assert eta(p1, now) == "6h"  # falls back to the remaining estimated effort (2 × 3h)
+    spread = [
+        dataclasses.replace(a[0], state="approved", approved_at=now - 7 * DAY),
+        dataclasses.replace(a[1], state="approved", approved_at=now - 1 * DAY),
+        *a[2:],
+    ]
+    p2 = dataclasses.replace(plan, achievements=tuple(spread))
+    assert velocity(p2, now) == 2 / 14
+    assert eta(p2, now) == "14d"  # 2 left at 1 per 7 days
+
+
+def test_critical_path_follows_the_longest_dependency_chain(tmp_path, monkeypatch):
+    plan = _plan(tmp_path, monkeypatch)
+    assert critical_path(plan) == ["1.1", "2.1", "2.2"]

@@ -94,6 +94,26 @@ def derive_unit(
     return build_plan(unit, unit_docs, settings, folders[0][2] if folders else None)
 
 
+def _parallel_allowed() -> bool:
+    return (os.cpu_count() or 1) > 1 and not os.environ.get("LLMFLOW_NO_PARALLEL")
+
+
+def _spawn_helper():
+    """Start the helper process (it imports the parser, then waits for its job on stdin)."""
+    import subprocess
+    import sys
+
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-m", "llmflow_tui.model._worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+    except OSError:
+        return None
+
+
 def _read_all(
     root: str,
     to_read: dict[str, tuple[str, N.FileRef, int, int]],
@@ -104,6 +124,7 @@ def _read_all(
     done: int,
     total: int,
     progress: Progress | None,
+    early=None,
 ) -> dict:
     """Read ``to_read``; returns {unit: derived} for the units a helper process derived, and
     the parsed docs under the key "\\0docs". A large cold load hands about half of the plans
@@ -113,13 +134,7 @@ def _read_all(
     parsed: dict[str, Doc] = {}
     helper = None
     theirs: list[str] = []
-    if (
-        (os.cpu_count() or 1) > 1
-        and len(to_read) >= PARALLEL_MIN_FILES
-        and not os.environ.get("LLMFLOW_NO_PARALLEL")
-    ):
-        import subprocess
-        import sys
+    if len(to_read) >= PARALLEL_MIN_FILES and _parallel_allowed():
         import threading
 
         budget = len(to_read) // 2  # the parent also walks, unpickles and assembles
@@ -138,12 +153,10 @@ def _read_all(
         }
         result: list[bytes] = []
         try:
-            helper = subprocess.Popen(
-                [sys.executable, "-m", "llmflow_tui.model._worker"],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-            )
+            helper = early if early is not None else _spawn_helper()
+            early = None
+            if helper is None:
+                raise OSError("no helper process")
             payload = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
 
             def talk() -> None:
@@ -157,6 +170,9 @@ def _read_all(
         except Exception:  # no processes here: read them all ourselves
             helper = None
             theirs = []
+    if early is not None:  # spawned in case the load was big; it was not
+        early.kill()
+        early.wait()
     mine = set(to_read)
     for u in theirs:
         mine.difference_update(units[u])
@@ -416,6 +432,8 @@ class Workspace:
         self._cache = cache
         root_s = str(root)
         cache_data = _read_cache(root_s) if cache else {}
+        # Cold: start the helper now so that its start-up overlaps the walk.
+        early = _spawn_helper() if not cache_data and _parallel_allowed() else None
         cached_refs: dict[str, N.FileRef] = cache_data.get("refs", {})
         cached_stats: dict[str, tuple[int, int, str | None]] = cache_data.get("stats", {})
         found, skipped = _walk(root_s, known=cached_refs)
@@ -478,10 +496,15 @@ class Workspace:
                 len(docs),
                 total,
                 progress,
+                early,
             )
+            early = None
             for rel, doc in derived.pop("\0docs").items():
                 docs[rel] = doc
             self._derived.update(derived)
+        if early is not None:  # nothing needed reading after all
+            early.kill()
+            early.wait()
         if progress is not None:
             progress(total, total)
         for unit in self._units:

@@ -23,6 +23,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
+from textual.worker import Worker, WorkerState
 
 from ..actions.preview import achievement_brief, plan_summary
 from ..model import Workspace, load
@@ -128,9 +129,30 @@ class LlmflowApp(App):
         Binding("s", "save", "Save", id="save", tooltip="Save the preview to a file"),
         Binding("p", "problems", "Problems", id="problems", tooltip="The problems list"),
         Binding("l", "log", "Log", id="log", tooltip="The activity log"),
-        Binding("1", "pane('progress')", "Progress", id="pane.progress", show=False),
-        Binding("2", "pane('deps')", "Deps", id="pane.deps", show=False),
-        Binding("3", "pane('preview')", "Preview", id="pane.preview", show=False),
+        Binding(
+            "1",
+            "pane('progress')",
+            "Progress",
+            id="pane.progress",
+            show=False,
+            tooltip="At 80×24: show the progress pane",
+        ),
+        Binding(
+            "2",
+            "pane('deps')",
+            "Deps",
+            id="pane.deps",
+            show=False,
+            tooltip="At 80×24: show the dependency view",
+        ),
+        Binding(
+            "3",
+            "pane('preview')",
+            "Preview",
+            id="pane.preview",
+            show=False,
+            tooltip="At 80×24: show the preview",
+        ),
     ]
 
     def __init__(
@@ -298,6 +320,18 @@ class LlmflowApp(App):
         self.post_message(PreviewRead(rel, text))
 
     # -- message handlers --------------------------------------------------------------
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Workers never touch widgets; their failures become a visible error here."""
+        if event.state == WorkerState.ERROR:
+            error = event.worker.error
+            self.log_activity(f"{event.worker.name} failed: {error!r}")
+            self.notify(
+                f"{event.worker.name.strip('_')} failed: {error}", severity="error", timeout=8
+            )
+            if event.worker.group == "apply":
+                with self._lock:
+                    self._applying = False  # the next change starts a fresh apply
+
     def on_names_scanned(self, message: NamesScanned) -> None:
         if self.ws is None:
             self.query_one(PlanTree).show_names(self.root.name, message.names)

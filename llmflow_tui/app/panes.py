@@ -102,8 +102,8 @@ class PlanTree(Tree[NodeRef]):
     """
 
     BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False, id="tree.down"),
-        Binding("k", "cursor_up", "Up", show=False, id="tree.up"),
+        Binding("j", "cursor_down", "Down", show=False, id="tree.down", tooltip="Next node"),
+        Binding("k", "cursor_up", "Up", show=False, id="tree.up", tooltip="Previous node"),
     ]
 
     class ItemSelected(Message):

@@ -314,3 +314,18 @@ def test_snapshot_help_80x24(snap_compare):
         await pilot.pause()
 
     assert snap_compare(demo_app(), terminal_size=(80, 24), run_before=before)
+
+
+async def test_a_failed_reload_is_shown_not_swallowed(tmp_path):
+    root = make_workspace(tmp_path / "ws", {"work-space/plans/X/PLAN_X.md": plan_md("X")})
+    app = LlmflowApp(root, watch=False, now=NOW, cache=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        shutil.rmtree(root)
+        await pilot.press("r")
+        await settled(app)
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert any("load_workspace failed" in m and "not a folder" in m for m in messages)
+        # The last good snapshot stays on screen.
+        assert app.ws.plan("X") is not None

@@ -283,3 +283,21 @@ def test_skipped_counts_as_done(tmp_path):
     root = base(tmp_path, {f"{P}/execution/feedbacks/SKIPPED_11.md": "no longer needed"})
     a = load(root, cache=False, now=NOW).plan("FOO").achievement("1.1")
     assert a.state == "approved" and "skipped" in a.flags
+
+
+@pytest.mark.parametrize(
+    ("final", "state"),
+    [
+        ("✅ COMPLETE - all tests pass", "awaiting_review"),
+        ("Ready for Review", "awaiting_review"),
+        ("✅ **COMPLETE**", "awaiting_review"),
+        ("⏸️ BLOCKED - waiting on the API", "executing"),
+        ("Partially complete", "executing"),
+        ("Design Phase Complete", "executing"),
+        ("[Update as you progress]", "executing"),
+    ],
+)
+def test_status_words(tmp_path, final, state):
+    body = execution_md("FOO", "1.1", status="In Progress", final_status=final)
+    root = base(tmp_path, {f"{P}/execution/EXECUTION_TASK_FOO_11_01.md": body})
+    assert states(load(root, cache=False, now=NOW))["1.1"] == state

@@ -266,8 +266,6 @@ _STATUS_WORDS = (
             "running",
             "working",
             "underway",
-            "review",
-            "in review",
         ),
     ),
     ("blocked", ("blocked",)),
@@ -300,6 +298,7 @@ _STATUS_RE = [
 _NOT_DONE = re.compile(
     r"\b(?:not|in|partially|partly|almost|nearly)[ -]?(?:yet )?complete|\bincomplete\b"
 )
+_REVIEW = re.compile(r"\b(?:ready for|awaiting|pending|in|under|submitted for|needs) review\b")
 _READY_TRAP = re.compile(r"\b(?:design|planning|plan|subplan|spec)(?: phase)? complete")
 
 
@@ -322,6 +321,8 @@ def normalise_status(value: str) -> str | None:
     text = words(value)
     if _READY_TRAP.search(text):
         return "planned"
+    if _REVIEW.search(text):
+        return "complete"  # the executor is done; the reviewer is next
     if _NOT_DONE.search(text):
         return "in_progress"
     best: tuple[int, str] | None = None

@@ -13,12 +13,13 @@ import shlex
 import subprocess
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding
+from textual.binding import ActiveBinding, Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
@@ -84,6 +85,22 @@ class PreviewRead(Message):
 
 class MainScreen(Screen):
     """The four panes, the details strip and the footer."""
+
+    # Bindings left out of the footer on a small terminal (still keys, in `?` and ctrl+p).
+    NARROW_HIDDEN = frozenset({"markdown", "copy", "save", "log", "reload"})
+    narrow = False
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        bindings = super().active_bindings
+        if not self.narrow:
+            return bindings
+        return {
+            key: active._replace(binding=replace(active.binding, show=False))
+            if active.binding.id in self.NARROW_HIDDEN
+            else active
+            for key, active in bindings.items()
+        }
 
     def compose(self) -> ComposeResult:
         yield Static(id="topbar")
@@ -167,7 +184,7 @@ class LlmflowApp(App):
     ) -> None:
         super().__init__(ansi_color=True)  # keep the terminal's own palette (SSH, tmux)
         self.root = Path(root).resolve()
-        self.display_root = display_root or str(self.root)
+        self.display_root = display_root or _home_relative(self.root)
         self.poll = (
             poll
             or bool(os.environ.get("LLMFLOW_POLL"))
@@ -226,8 +243,12 @@ class LlmflowApp(App):
             return
         narrow = self.size.width < 100 or self.size.height < 30
         screen.set_class(narrow, "narrow")
+        if narrow != screen.narrow:
+            screen.narrow = narrow
+            self.refresh_bindings()
         for footer in screen.query(Footer):
             footer.compact = narrow
+        self._render_topbar()
         for pane in ("progress", "deps", "preview"):
             for widget in screen.query(f"#{pane}"):
                 widget.set_class(narrow and pane != self.narrow_pane, "hidden")
@@ -395,10 +416,14 @@ class LlmflowApp(App):
         progress.now = self.now
         progress.show(self.visible_plans())
         errors = sum(1 for p in ws.problems if p.severity == "error")
+        warnings = len(ws.problems) - errors
+        achievements = sum(len(p.achievements) for p in ws.plans)
+        live = (" · watching" + (" (polling)" if self.poll else "")) if self.watch_enabled else ""
         self._update_topbar(
-            f"{len(ws.plans)} plans · {sum(len(p.achievements) for p in ws.plans)} achievements"
-            f" · {errors} errors, {len(ws.problems) - errors} warnings (p)"
-            + (" · watching" + (" (polling)" if self.poll else "") if self.watch_enabled else "")
+            f"{_n(len(ws.plans), 'plan')} · {_n(achievements, 'achievement')}"
+            f" · {_n(errors, 'error')}, {_n(warnings, 'warning')} (p){live}",
+            short=f"{len(ws.plans)} plans · {errors} err {warnings} warn"
+            + (" · live" if self.watch_enabled else ""),
         )
         self._show_selection()
         self._apply_layout()
@@ -409,14 +434,26 @@ class LlmflowApp(App):
         tree = self.query_one(PlanTree)
         return tuple(p for p in self.ws.plans if tree.matches(p)) if self.ws else ()
 
-    def _update_topbar(self, status: str) -> None:
+    def _update_topbar(self, status: str, short: str | None = None) -> None:
+        self._topbar = (status, short)
+        self._render_topbar()
+
+    def _render_topbar(self) -> None:
         bar = self.query("#topbar")
-        if bar:
-            text = Text()
-            text.append(" llmflow ", style="bold reverse")
-            text.append(f" {self.display_root} ", style="bold")
-            text.append(status, style="dim")
-            bar.first().update(text)
+        if not bar:
+            return
+        status, short = getattr(self, "_topbar", ("", None))
+        width = self.size.width
+        root = self.display_root
+        if len(root) + len(status) + 12 > width:
+            status = short or status
+        if len(root) + len(status) + 12 > width:
+            root = self.root.name  # the folder name is enough when space is short
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(" llmflow ", style="bold reverse")
+        text.append(f" {root} ", style="bold")
+        text.append(status, style="dim")
+        bar.first().update(text)
 
     def _show_selection(self) -> None:
         ws = self.ws
@@ -614,6 +651,18 @@ class LlmflowApp(App):
                     f"{b.tooltip} ({b.key})",
                     lambda action=action: self.run_action(action),
                 )
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
+def _home_relative(path: Path) -> str:
+    home = Path.home()
+    try:
+        return "~/" + str(path.relative_to(home)) if path != home else "~"
+    except ValueError:
+        return str(path)
 
 
 def workspace_summary(ws: Workspace, name: str) -> str:

@@ -20,6 +20,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Markdown, Static, TextArea, Tree
+from textual.widgets.data_table import ColumnKey
 from textual.widgets.tree import TreeNode
 
 from ..model.types import Achievement, Plan
@@ -122,6 +123,7 @@ class PlanTree(Tree[NodeRef]):
         self._group_nodes: dict[str, TreeNode[NodeRef]] = {}
         self._filter: str = ""
         self._shown: dict[str, Plan] = {}  # the snapshot object each plan node shows
+        self._filled: dict[str, Plan] = {}  # the snapshot its achievement nodes show
 
     # -- building --------------------------------------------------------------------
     def show_names(self, root_label: str, names: tuple[tuple[str, str | None], ...]) -> None:
@@ -138,6 +140,7 @@ class PlanTree(Tree[NodeRef]):
 
     def show(self, root_label: str, plans: tuple[Plan, ...], grammaplans=()) -> None:
         """Show a snapshot; existing nodes are updated in place."""
+        cursor = self.cursor_node.data if self.cursor_node is not None else None
         self.root.set_label(Text(root_label, style="bold"))
         self._plans = {p.name: p for p in plans}
         wanted = [p for p in plans if self.matches(p)]
@@ -146,6 +149,7 @@ class PlanTree(Tree[NodeRef]):
             if name not in wanted_names:
                 self._plan_nodes.pop(name).remove()
                 self._shown.pop(name, None)
+                self._filled.pop(name, None)
         for plan in wanted:
             group = "orphans" if plan.orphan else plan.group
             node = self._plan_nodes.get(plan.name)
@@ -153,6 +157,7 @@ class PlanTree(Tree[NodeRef]):
                 node.remove()
                 node = None
                 self._shown.pop(plan.name, None)
+                self._filled.pop(plan.name, None)
             if node is None:
                 node = self._group_node(group).add(
                     plan_label(plan), data=NodeRef("plan", plan=plan.name)
@@ -160,7 +165,9 @@ class PlanTree(Tree[NodeRef]):
                 node.allow_expand = bool(plan.achievements)
                 self._plan_nodes[plan.name] = node
             elif self._shown.get(plan.name) is not plan:
-                node.set_label(plan_label(plan))
+                label = plan_label(plan)
+                if node.label != label:
+                    node.set_label(label)
                 node.allow_expand = bool(plan.achievements)
                 if node.is_expanded:
                     self._fill_plan(node, plan)
@@ -180,11 +187,15 @@ class PlanTree(Tree[NodeRef]):
                 gnode.set_label(
                     Text.assemble(
                         ("▣ " + label, "bold magenta"),
-                        (f"  {len(members)} plans, {done} complete", "dim"),
+                        (
+                            f"  {len(members)} plan{'' if len(members) == 1 else 's'}, {done} complete",
+                            "dim",
+                        ),
                     )
                 )
         self._show_grammaplans(grammaplans)
         self.root.expand()
+        self.restore_cursor(cursor)
 
     def _show_grammaplans(self, grammaplans) -> None:
         if self._filter and "plans of plans" in self._group_nodes:
@@ -203,13 +214,22 @@ class PlanTree(Tree[NodeRef]):
                 node = gnode.add(label, data=NodeRef("grammaplan", path=g.path))
             else:
                 node.set_label(label)
-            node.remove_children()
-            for child in g.children:
-                p = self._plans.get(child)
-                node.add_leaf(
+            kids = [
+                (
                     plan_label(p) if p else Text(f"? {child} (not found)", style="red"),
-                    data=NodeRef("plan", plan=child) if p else NodeRef("loading"),
+                    NodeRef("plan", plan=child) if p else NodeRef("loading", label=child),
                 )
+                for child in g.children
+                for p in [self._plans.get(child)]
+            ]
+            if [c.data for c in node.children] == [ref for _label, ref in kids]:
+                for c, (label, _ref) in zip(node.children, kids, strict=True):
+                    if c.label != label:
+                        c.set_label(label)
+            else:
+                node.remove_children()
+                for label, ref in kids:
+                    node.add_leaf(label, data=ref)
         for stale in known.values():
             stale.remove()
 
@@ -228,33 +248,92 @@ class PlanTree(Tree[NodeRef]):
         return node
 
     def _fill_plan(self, node: TreeNode[NodeRef], plan: Plan) -> None:
-        """(Re)build a plan's achievement nodes, keeping each one's expansion."""
-        expanded = {c.data.achievement for c in node.children if c.data and c.is_expanded}
-        node.remove_children()
-        for a in plan.achievements:
-            anode = node.add(
-                achievement_label(a), data=NodeRef("achievement", plan=plan.name, achievement=a.id)
-            )
-            files = []
-            if a.subplan:
-                files.append(("SUBPLAN", a.subplan, "blue"))
-            for x in a.executions:
-                tag = "superseded" if x.superseded else ("archived" if x.archived else x.status)
-                files.append(
-                    (f"EXEC {x.number:02d} {tag}", x.path, "green" if x.complete else "cyan")
+        """Show a plan's achievements under ``node``, updating existing nodes in place by
+        key (so the cursor, expansion and scroll stay put) and adding/removing the rest."""
+        current = {c.data.achievement: c for c in node.children if c.data}
+        wanted = [a.id for a in plan.achievements]
+        if list(current) != wanted:
+            # Ids changed (added, removed, reordered): rebuild, keeping each one's expansion.
+            expanded = {aid for aid, c in current.items() if c.is_expanded}
+            node.remove_children()
+            current = {}
+            for a in plan.achievements:
+                current[a.id] = node.add(
+                    achievement_label(a),
+                    data=NodeRef("achievement", plan=plan.name, achievement=a.id),
+                    expand=False,
                 )
-            for f in a.feedback_files:
-                files.append(("feedback", f, "magenta"))
-            for kind, path, style in files:
-                label = Text()
-                label.append(f"{kind} ", style=style)
-                label.append(path.rsplit("/", 1)[-1])
+            for aid in expanded & set(current):
+                current[aid].expand()
+        for a in plan.achievements:
+            anode = current[a.id]
+            label = achievement_label(a)
+            if anode.label != label:
+                anode.set_label(label)
+            self._fill_files(anode, plan, a)
+        self._filled[plan.name] = plan
+
+    def _fill_files(self, anode: TreeNode[NodeRef], plan: Plan, a: Achievement) -> None:
+        files = []
+        if a.subplan:
+            files.append(("SUBPLAN", a.subplan, "blue"))
+        for x in a.executions:
+            tag = "superseded" if x.superseded else ("archived" if x.archived else x.status)
+            files.append((f"EXEC {x.number:02d} {tag}", x.path, "green" if x.complete else "cyan"))
+        for f in a.feedback_files:
+            files.append(("feedback", f, "magenta"))
+        labels = []
+        for kind, path, style in files:
+            label = Text()
+            label.append(f"{kind} ", style=style)
+            label.append(path.rsplit("/", 1)[-1])
+            labels.append(label)
+        paths = [path for _kind, path, _style in files]
+        if [c.data.path for c in anode.children if c.data] == paths:
+            for child, label in zip(anode.children, labels, strict=True):
+                if child.label != label:
+                    child.set_label(label)
+        else:
+            anode.remove_children()
+            for label, path in zip(labels, paths, strict=True):
                 anode.add_leaf(
                     label, data=NodeRef("file", plan=plan.name, achievement=a.id, path=path)
                 )
-            anode.allow_expand = bool(files)
-            if a.id in expanded:
-                anode.expand()
+        anode.allow_expand = bool(files)
+
+    def find(self, ref: NodeRef) -> TreeNode[NodeRef] | None:
+        """The node showing ``ref`` (plans and their built descendants), if any."""
+        if ref.kind == "root":
+            return self.root
+        if ref.kind == "group":
+            return self._group_nodes.get(ref.label or "")
+        if ref.kind == "grammaplan":
+            gnode = self._group_nodes.get("plans of plans")
+            kids = gnode.children if gnode else []
+            return next((c for c in kids if c.data == ref), None)
+        node = self._plan_nodes.get(ref.plan or "")
+        if node is None or ref.kind == "plan":
+            return node
+        for anode in node.children:
+            if anode.data and anode.data.achievement == ref.achievement:
+                if ref.kind == "achievement":
+                    return anode
+                return next((c for c in anode.children if c.data == ref), None)
+        return None
+
+    def restore_cursor(self, ref: NodeRef | None) -> None:
+        """Put the cursor back on ``ref`` after an update removed or moved its node (falls
+        back to its plan, then leaves the cursor where it is)."""
+        if ref is None:
+            return
+        current = self.cursor_node
+        if current is not None and current.data == ref and current._line != -1:
+            return
+        node = self.find(ref)
+        if node is None and ref.plan:
+            node = self._plan_nodes.get(ref.plan)
+        if node is not None:
+            self.move_cursor(node)
 
     # -- filtering -------------------------------------------------------------------
     def set_filter(self, text: str) -> None:
@@ -272,13 +351,11 @@ class PlanTree(Tree[NodeRef]):
     # -- events ----------------------------------------------------------------------
     def on_tree_node_expanded(self, event: Tree.NodeExpanded[NodeRef]) -> None:
         ref = event.node.data
-        if ref is not None and ref.kind == "plan" and ref.plan in self._plans:
-            if (
-                not event.node.children
-                or event.node.parent is not None
-                and (event.node.parent.data and event.node.parent.data.kind == "grammaplan")
-            ):
-                self._fill_plan(event.node, self._plans[ref.plan])
+        if ref is None or ref.kind != "plan" or ref.plan not in self._plans:
+            return
+        plan = self._plans[ref.plan]
+        if self._plan_nodes.get(ref.plan) is event.node and self._filled.get(ref.plan) is not plan:
+            self._fill_plan(event.node, plan)  # lazily, and again if it changed while collapsed
 
     def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[NodeRef]) -> None:
         if event.node.data is not None:
@@ -303,11 +380,15 @@ class ProgressPane(DataTable):
 
     COLUMNS = ("plan", "progress", "ready", "run", "blkd", "fix", "stale", "ETA")
 
+    # Fixed widths: an auto-width column re-measured after a cell was painted leaves that
+    # cell cached at its old width (seen in real terminals as a clipped first row).
+    WIDTHS = {"ready": 5, "run": 3, "blkd": 4, "fix": 3, "stale": 5, "ETA": 4}
+
     def on_mount(self) -> None:
         self.cursor_type = "row"
         self.zebra_stripes = False
         for c in self.COLUMNS:
-            self.add_column(c, key=c)
+            self.add_column(c, key=c, width=self.WIDTHS.get(c, len(c)))
 
     now: float | None = None  # the app's clock (fixed in tests and screenshots)
     MAX_ROWS = 200  # a table of thousands of rows helps nobody and costs seconds to lay out
@@ -327,6 +408,7 @@ class ProgressPane(DataTable):
             # plans already shown keep their rows; the rest by urgency
             plans, rest = tuple(ranked[: self.MAX_ROWS]), ranked[self.MAX_ROWS :]
             more = len(rest)
+        self._fit_columns(plans)
         seen = {"__more__"}
         if "__more__" in self.rows:
             self.remove_row("__more__")
@@ -349,6 +431,22 @@ class ProgressPane(DataTable):
             label = Text(f"… {more} more", style="dim")
             self.add_row(label, "", "", "", "", "", "", "", key="__more__")
         self._shown = shown
+
+    def _fit_columns(self, plans: tuple[Plan, ...]) -> None:
+        """Size the plan and progress columns to what is shown (the rest are fixed)."""
+        name = max((len(p.name) for p in plans), default=4) + 3  # "✔? " icon
+        digits = max((len(str(len(p.achievements))) for p in plans), default=1)
+        wanted = {"plan": min(max(name, 4), 28), "progress": 8 + 2 + 2 * digits}
+        changed = False
+        for key, width in wanted.items():
+            column = self.columns.get(ColumnKey(key))
+            if column is not None and column.width != width:
+                column.width = column.content_width = width
+                changed = True
+        if changed:
+            self._clear_caches()
+            self._require_update_dimensions = True
+            self.refresh()
 
 
 def bar(done: int, total: int, width: int = 10) -> Text:
@@ -458,7 +556,8 @@ class DependencyView(Static):
             groups.setdefault(p.group_label or ("orphans" if p.orphan else "plans"), []).append(p)
         for g, ps in groups.items():
             active = sum(1 for p in ps if p.state in ("active", "needs_attention"))
-            text.append(f"▣ {g}: {len(ps)} plans, {active} active\n", style="bold")
+            plural = "" if len(ps) == 1 else "s"
+            text.append(f"▣ {g}: {len(ps)} plan{plural}, {active} active\n", style="bold")
         self.update(text or Text("No plans found.", style="dim"))
 
 

@@ -328,8 +328,10 @@ class LlmflowApp(App):
             started = time.perf_counter()
             ws = base.apply(batch)
             with self._lock:
-                if self._latest is base:
-                    self._latest = ws
+                if self._latest is not base:  # a reload replaced the base meanwhile: redo
+                    self._pending |= batch
+                    continue
+                self._latest = ws
             self.post_message(WorkspaceUpdated(ws, sorted(batch), time.perf_counter() - started))
 
     @work(thread=True, exclusive=True, group="preview", exit_on_error=False)

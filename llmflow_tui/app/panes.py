@@ -186,11 +186,7 @@ class PlanTree(Tree[NodeRef]):
                 label = key[2:] if key.startswith("a_") else key
                 gnode.set_label(
                     Text.assemble(
-                        ("▣ " + label, "bold magenta"),
-                        (
-                            f"  {len(members)} plan{'' if len(members) == 1 else 's'}, {done} complete",
-                            "dim",
-                        ),
+                        ("▣ " + label, "bold magenta"), (f"  {done}/{len(members)} complete", "dim")
                     )
                 )
         self._show_grammaplans(grammaplans)

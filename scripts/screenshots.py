@@ -21,10 +21,16 @@ NOW = time.mktime((2026, 11, 24, 12, 0, 0, 0, 0, -1))
 SHOTS = [
     ("main-120x40", (120, 40), []),
     ("achievement-120x40", (120, 40), ["j", "enter", "j", "j"]),
+    ("document-120x40", (120, 40), ["j", "enter", "j", "enter", "j", "m"]),
+    ("filter-120x40", (120, 40), ["slash", *"needs_fix", "enter"]),
     ("problems-120x40", (120, 40), ["p"]),
     ("help-120x40", (120, 40), ["question_mark"]),
+    ("log-120x40", (120, 40), ["l"]),
     ("main-80x24", (80, 24), []),
-    ("dependencies-80x24", (80, 24), ["j", "2"]),
+    ("dependencies-80x24", (80, 24), ["j", "enter", "j", "j", "2"]),
+    ("progress-80x24", (80, 24), ["1"]),
+    ("problems-80x24", (80, 24), ["p"]),
+    ("help-80x24", (80, 24), ["question_mark"]),
 ]
 
 

@@ -26,4 +26,30 @@ def critical_path(plan: Plan) -> list[str]:
         base = max(preds, key=lambda t: t[0]) if preds else (0.0, [])
         best[node] = (base[0] + w, [*base[1], node])
     length, path = max(best.values(), key=lambda t: (t[0], -len(t[1])))
-    return path if len(path) > 1 else []
+    return path if len(pending) > 1 else []  # one achievement left: nothing to mark
+
+
+def blocked_chain(plan: Plan, achievement_id: str) -> list[str]:
+    """The longest chain of unapproved dependencies behind an achievement, ending at one
+    that is not blocked itself (what has to happen first): ["3.1", "2.1", "1.1"]."""
+    by_id = {a.id: a for a in plan.achievements}
+    memo: dict[str, list[str]] = {}
+
+    def chain(aid: str, seen: frozenset[str]) -> list[str]:
+        if aid in memo:
+            return memo[aid]
+        a = by_id.get(aid)
+        waits = [
+            d for d in (a.dependencies if a else ()) if d in by_id and by_id[d].state != "approved"
+        ]
+        best: list[str] = []
+        for d in waits:
+            if d in seen:
+                continue  # a cycle: stop here
+            c = chain(d, seen | {d})
+            if len(c) > len(best):
+                best = c
+        memo[aid] = [aid, *best]
+        return memo[aid]
+
+    return chain(achievement_id, frozenset({achievement_id}))

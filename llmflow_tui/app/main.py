@@ -11,6 +11,7 @@ import gc
 import os
 import shlex
 import subprocess
+import sys
 import threading
 import time
 from dataclasses import replace
@@ -21,10 +22,11 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import ActiveBinding, Binding
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
-from textual.worker import Worker, WorkerState
+from textual.widgets import DataTable, Footer, Input, Static
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from ..actions.preview import achievement_brief, plan_summary
 from ..model import Workspace, load
@@ -74,6 +76,15 @@ class WorkspaceUpdated(Message):
         self.ws = ws
         self.paths = paths
         self.seconds = seconds
+
+    def can_replace(self, message: Message) -> bool:
+        # Textual asks the queued (older) message whether the next one (``message``) may
+        # replace it: a newer snapshot supersedes this one; it inherits its paths for the log.
+        if isinstance(message, WorkspaceUpdated):
+            message.paths = sorted({*self.paths, *message.paths})
+            message.seconds += self.seconds
+            return True
+        return False
 
 
 class PreviewRead(Message):
@@ -204,6 +215,8 @@ class LlmflowApp(App):
         self._latest: Workspace | None = None
         self.animation_level = "none"
         self.last_update_seconds: float | None = None
+        self._filter_timer = None  # the pending (debounced) filter pass, if any
+        self._can_edit: bool | None = None  # last footer state of "e"
 
     # -- lifecycle ---------------------------------------------------------------------
     def get_default_screen(self) -> Screen:
@@ -225,6 +238,7 @@ class LlmflowApp(App):
         self._apply_layout()
         self.query_one(PlanTree).focus()
         self._update_topbar("scanning…")
+        self._show_loading()
         self._load_workspace("start")
         if self.watch_enabled:
             self._watch()
@@ -252,13 +266,17 @@ class LlmflowApp(App):
         for pane in ("progress", "deps", "preview"):
             for widget in screen.query(f"#{pane}"):
                 widget.set_class(narrow and pane != self.narrow_pane, "hidden")
+        # On a small terminal the progress table needs the whole width: it replaces the tree
+        # (enter on a row goes back to the tree on that plan).
+        for tree in screen.query(PlanTree):
+            tree.set_class(narrow and self.narrow_pane == "progress", "hidden")
         tabs = Text()
         for i, (pane, label) in enumerate(
             (("progress", "progress"), ("deps", "dependencies"), ("preview", "preview")), 1
         ):
             tabs.append(f" {i} {label} ", style="reverse" if pane == self.narrow_pane else "dim")
         for widget in screen.query("#tabs"):
-            widget.update(tabs)
+            widget.update(tabs, layout=False)
 
     def log_activity(self, line: str) -> None:
         self.activity.append(f"{time.strftime('%H:%M:%S')}  {line}")
@@ -269,8 +287,14 @@ class LlmflowApp(App):
     def _load_workspace(self, why: str) -> None:
         started = time.perf_counter()
 
+        last = [0.0]
+
         def progress(done: int, total: int) -> None:
-            self.post_message(LoadProgressed(done, total))
+            # A few repaints a second at most: each message costs the loading thread the GIL.
+            now = time.perf_counter()
+            if now - last[0] >= 0.1 or done >= total:
+                last[0] = now
+                self.post_message(LoadProgressed(done, total))
 
         ws = load(
             self.root,
@@ -284,6 +308,8 @@ class LlmflowApp(App):
         # A big snapshot is millions of long-lived objects: keep the cyclic GC from walking
         # them again and again (each full pass would freeze the UI for a moment).
         gc.freeze()
+        if get_current_worker().is_cancelled:
+            return  # a newer reload replaced this one
         with self._lock:
             self._latest = ws
         self.post_message(WorkspaceLoaded(ws, time.perf_counter() - started, why))
@@ -323,6 +349,8 @@ class LlmflowApp(App):
                 batch, self._pending = self._pending, set()
                 base = self._latest
                 if not batch or base is None:
+                    # Changes seen before the first load finished wait for it (not dropped).
+                    self._pending |= batch
                     self._applying = False
                     return
             started = time.perf_counter()
@@ -361,8 +389,10 @@ class LlmflowApp(App):
             self._update_topbar(f"{len(message.names)} plans found; reading files…")
 
     def on_load_progressed(self, message: LoadProgressed) -> None:
-        if self.ws is None or message.done < message.total:
+        if message.done < message.total:
             self._update_topbar(f"reading files {message.done}/{message.total}…")
+        else:
+            self._update_topbar(f"read {message.total} files; working out states…")
 
     def on_workspace_loaded(self, message: WorkspaceLoaded) -> None:
         self.log_activity(
@@ -370,6 +400,8 @@ class LlmflowApp(App):
             f"{len(message.ws.problems)} problems in {message.seconds * 1000:.0f} ms"
         )
         self.show(message.ws)
+        if self._pending:
+            self.queue_changes(set())  # changes that arrived while it was loading
 
     def on_workspace_updated(self, message: WorkspaceUpdated) -> None:
         if self.ws is not None and message.ws is self.ws:
@@ -383,22 +415,49 @@ class LlmflowApp(App):
     def on_preview_read(self, message: PreviewRead) -> None:
         self.query_one(PromptPreview).show(message.title, message.text)
 
+    @on(PlanTree.NodeSelected)
+    def on_node_chosen(self, event: PlanTree.NodeSelected) -> None:
+        """Enter on a document opens it in the preview (esc or tab to come back)."""
+        ref = event.node.data
+        if ref is not None and ref.kind in ("file", "grammaplan"):
+            preview = self.query_one(PromptPreview)
+            if self.screen.has_class("narrow"):
+                self.action_pane("preview")
+            preview.focus_text()
+
     @on(PlanTree.ItemSelected)
     def on_item_selected(self, message: PlanTree.ItemSelected) -> None:
         self.selected = message.ref
         self._show_selection()
-        self.refresh_bindings()
+        can_edit = self.selected_file() is not None
+        if can_edit != self._can_edit:  # the footer is costly to rebuild
+            self._can_edit = can_edit
+            self.refresh_bindings()
 
     @on(Input.Changed, "#filter")
     def on_filter_changed(self, event: Input.Changed) -> None:
+        # On a big workspace a filter pass costs ~0.1 s: wait for a pause in the typing.
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        delay = 0.15 if self.ws is not None and len(self.ws.plans) > 300 else 0.0
+        if delay:
+            self._filter_timer = self.set_timer(delay, lambda: self._apply_filter(event.value))
+        else:
+            self._apply_filter(event.value)
+
+    def _apply_filter(self, value: str) -> None:
+        self._filter_timer = None
         tree = self.query_one(PlanTree)
-        tree.set_filter(event.value)
+        tree.set_filter(value)
         if self.ws is not None:
             tree.show(self.root.name, self.ws.plans, self.ws.grammaplans)
             self.query_one(ProgressPane).show(self.visible_plans())
 
     @on(Input.Submitted, "#filter")
     def on_filter_submitted(self, event: Input.Submitted) -> None:
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+            self._apply_filter(event.value)
         self.query_one(PlanTree).focus()
 
     def on_key(self, event) -> None:
@@ -411,6 +470,8 @@ class LlmflowApp(App):
 
     # -- showing -----------------------------------------------------------------------
     def show(self, ws: Workspace) -> None:
+        """Show a snapshot: every pane updates in place (selection, expansion, scroll kept)."""
+        first = self.ws is None
         self.ws = ws
         tree = self.query_one(PlanTree)
         tree.show(self.root.name, ws.plans, ws.grammaplans)
@@ -429,7 +490,10 @@ class LlmflowApp(App):
         )
         self._show_selection()
         self._apply_layout()
-        self.refresh_bindings()
+        can_edit = self.selected_file() is not None
+        if first or can_edit != self._can_edit:  # copy/save/edit may have become possible
+            self._can_edit = can_edit
+            self.refresh_bindings()
 
     def visible_plans(self):
         """The plans the filter lets through (all of them without a filter)."""
@@ -455,50 +519,61 @@ class LlmflowApp(App):
         text.append(" llmflow ", style="bold reverse")
         text.append(f" {root} ", style="bold")
         text.append(status, style="dim")
-        bar.first().update(text)
+        bar.first().update(text, layout=False)
 
     def _show_selection(self) -> None:
         ws = self.ws
         if ws is None:
+            self._show_loading()
             return
         ref = self.selected
-        details = self.query_one("#details", Static)
-        deps = self.query_one(DependencyView)
-        preview = self.query_one(PromptPreview)
+        try:
+            details = self.query_one("#details", Static)
+            deps = self.query_one(DependencyView)
+            preview = self.query_one(PromptPreview)
+        except NoMatches:  # a late message while the app shuts down
+            return
         plan = ws.plan(ref.plan) if ref.plan else None
         if ref.kind in ("root", "group", "loading") or (ref.plan and plan is None):
             deps.show_workspace(ws.plans, ws.grammaplans)
             preview.show("workspace", workspace_summary(ws, self.display_root))
-            details.update(Text(f"{self.display_root}: {len(ws.plans)} plans", style="dim"))
+            details.update(
+                Text(f"{self.display_root}: {len(ws.plans)} plans", style="dim"), layout=False
+            )
             return
         if ref.kind == "grammaplan":
             deps.show_workspace(ws.plans, ws.grammaplans)
-            details.update(Text(ref.path or ""))
+            details.update(Text(ref.path or ""), layout=False)
             self._read_preview(ws, ref.path)
             return
-        deps.show_plan(plan)
+        deps.show_plan(plan, self.now)
         if ref.kind == "plan":
             why = "; ".join(r.text for r in plan.reasons)
-            details.update(Text.assemble((f"{plan.name}: {plan.state}", "bold"), f" — {why}"))
+            details.update(
+                Text.assemble((f"{plan.name}: {plan.state}", "bold"), f" — {why}"), layout=False
+            )
             preview.show(plan.name, plan_summary(plan))
             return
         a = plan.achievement(ref.achievement) if ref.achievement else None
         if a is None:
             return
-        why = "; ".join(
-            r.text
-            + (
-                f" ({r.path.rsplit('/', 1)[-1]}{':' + str(r.line) if r.line else ''})"
-                if r.path
-                else ""
-            )
-            for r in a.reasons
+        why = "; ".join(r.text + _where(r) for r in a.reasons)
+        details.update(
+            Text.assemble((f"{plan.name} {a.id}: {a.state}", "bold"), f" — {why}"), layout=False
         )
-        details.update(Text.assemble((f"{plan.name} {a.id}: {a.state}", "bold"), f" — {why}"))
         if ref.kind == "file" and ref.path:
             self._read_preview(ws, ref.path)
         else:
             preview.show(f"{plan.name} {a.id}", achievement_brief(plan, a))
+
+    def _show_loading(self) -> None:
+        """Before the first snapshot: say what is happening where the details will be."""
+        for details in self.query("#details"):
+            name = self.selected.plan
+            details.update(
+                Text(f"{name}: reading its files…" if name else "Reading the workspace…", "dim"),
+                layout=False,
+            )
 
     def selected_file(self) -> str | None:
         ref, ws = self.selected, self.ws
@@ -537,14 +612,12 @@ class LlmflowApp(App):
         filt.focus()
 
     def action_help(self) -> None:
-        rows = []
-        for b in self.BINDINGS:
-            key = self.get_key_display(b) if hasattr(self, "get_key_display") else b.key
-            rows.append((key, b.description, b.id or ""))
+        rows = [(self.key_for(b), b.tooltip or b.description, b.id or "") for b in self.BINDINGS]
         rows += [
-            ("↑ ↓ / j k", "Move in the plan tree", "tree"),
-            ("enter / space", "Expand or collapse", "tree"),
-            ("ctrl+p", "Command palette", "palette"),
+            ("↑ ↓ / j k", "Move in the plan tree or the progress table", "tree.down, tree.up"),
+            ("enter", "Expand or collapse; on a progress row: that plan", "tree"),
+            ("tab", "Next pane (scroll the preview with the arrows)", ""),
+            ("ctrl+p", "Command palette: every action, and 'plan: go to …'", "palette"),
             ("esc", "Clear the filter / close a dialog", ""),
         ]
         self.push_screen(HelpScreen(rows))
@@ -556,14 +629,17 @@ class LlmflowApp(App):
         def jump(problem: Problem | None) -> None:
             if problem is None or self.ws is None:
                 return
+            tree = self.query_one(PlanTree)
             for plan in self.ws.plans:
-                files = {plan.path} | {
-                    f
-                    for a in plan.achievements
-                    for f in (a.subplans + tuple(x.path for x in a.executions) + a.feedback_files)
-                }
-                if problem.path in files or (plan.folder and problem.path.startswith(plan.folder)):
-                    self.query_one(PlanTree).select_path(plan.name)
+                for a in plan.achievements:
+                    files = a.subplans + tuple(x.path for x in a.executions) + a.feedback_files
+                    if problem.path in files:
+                        tree.select_path(plan.name, a.id)  # the achievement the file belongs to
+                        return
+            for plan in self.ws.plans:
+                folder = plan.folder and plan.folder.rstrip("/") + "/"
+                if problem.path == plan.path or (folder and problem.path.startswith(folder)):
+                    tree.select_path(plan.name)
                     return
 
         self.push_screen(ProblemsScreen(self.ws.problems), jump)
@@ -575,24 +651,50 @@ class LlmflowApp(App):
         rendered = self.query_one(PromptPreview).toggle_rendered()
         self.notify("rendered markdown" if rendered else "raw text", timeout=1.5)
 
+    def action_focus_tree(self) -> None:
+        if self.screen.has_class("narrow") and self.narrow_pane == "progress":
+            self.action_pane("preview")
+        self.query_one(PlanTree).focus()
+
     def action_pane(self, pane: str) -> None:
         self.narrow_pane = pane
         self._apply_layout()
+        if pane == "progress":
+            self.query_one(ProgressPane).focus()
+        else:
+            self.query_one(PlanTree).focus()
+
+    @on(DataTable.RowSelected, "#progress")
+    def on_progress_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on a progress row: that plan in the tree (and back to the tree when narrow)."""
+        name = event.row_key.value
+        if not name or name == "__more__":
+            return
+        if self.narrow_pane == "progress" and self.screen.has_class("narrow"):
+            self.narrow_pane = "preview"
+            self._apply_layout()
+        tree = self.query_one(PlanTree)
+        tree.select_path(name)
+        tree.focus()
 
     def action_copy(self) -> None:
         text = self.query_one(PromptPreview).text
         self.copy_to_clipboard(text)  # OSC 52: reaches the local clipboard over SSH
-        local = ""
-        if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.name == "nt":
-            try:
-                import pyperclip
-
-                pyperclip.copy(text)
-                local = " and the local clipboard"
-            except Exception:
-                pass
         self.log_activity(f"copied {len(text)} characters")
-        self.notify(f"Copied {len(text)} characters to the terminal clipboard{local}.", timeout=2)
+        self.notify(f"Copied {len(text)} characters to the clipboard (OSC 52).", timeout=2)
+        if _local_clipboard():
+            self._copy_locally(text)
+
+    @work(thread=True, group="clipboard", exit_on_error=False)
+    def _copy_locally(self, text: str) -> None:
+        """pyperclip too where a local clipboard exists (xclip can hang: not on the UI thread);
+        any failure is only logged — OSC 52 already did the job in most terminals."""
+        try:
+            import pyperclip
+
+            pyperclip.copy(text)
+        except Exception as exc:
+            self.call_from_thread(self.log_activity, f"local clipboard: {exc}")
 
     def action_save(self) -> None:
         preview = self.query_one(PromptPreview)
@@ -631,7 +733,14 @@ class LlmflowApp(App):
         self.log_activity(f"edited {rel}")
         self.queue_changes({path})
 
+    def key_for(self, binding: Binding) -> str:
+        """The key a binding is on now (the user's keymap wins), for display."""
+        key = self._keymap.get(binding.id or "", binding.key) if binding.id else binding.key
+        return self.get_key_display(replace(binding, key=key.split(",")[0]))
+
     def get_system_commands(self, screen: Screen):
+        """Every binding, namespaced ("view: …", "plan: …"), plus commands for the context:
+        a jump to any plan, and tree commands for the selected plan."""
         yield from super().get_system_commands(screen)
         names = {
             "quit": "app",
@@ -644,15 +753,53 @@ class LlmflowApp(App):
             "save": "preview",
             "problems": "view",
             "log": "view",
+            "pane.progress": "view",
+            "pane.deps": "view",
+            "pane.preview": "view",
         }
         for b in self.BINDINGS:
-            if b.id in names:
+            if b.id in names and self.check_action(b.action.split("(")[0], ()) is not False:
                 action = b.action
                 yield SystemCommand(
                     f"{names[b.id]}: {b.description.lower()}",
-                    f"{b.tooltip} ({b.key})",
+                    f"{b.tooltip} ({self.key_for(b)})",
                     lambda action=action: self.run_action(action),
                 )
+        if not isinstance(screen, MainScreen) or self.ws is None:
+            return
+        tree = self.query_one(PlanTree)
+        yield SystemCommand(
+            "view: expand every plan", "Show all achievements", lambda: tree.expand_plans(True)
+        )
+        yield SystemCommand(
+            "view: collapse every plan", "Plans only", lambda: tree.expand_plans(False)
+        )
+        for plan in self.ws.plans:
+            done, total = plan.progress
+            yield SystemCommand(
+                f"plan: go to {plan.name}",
+                f"{plan.state.replace('_', ' ')}, {done}/{total} approved",
+                lambda name=plan.name: tree.select_path(name),
+            )
+
+
+def _where(reason) -> str:
+    """ " (FILE:line)" after a reason, without repeating a file name the text already has."""
+    if not reason.path:
+        return ""
+    name = reason.path.rsplit("/", 1)[-1]
+    line = f":{reason.line}" if reason.line else ""
+    if name in reason.text:
+        return f" (line {reason.line})" if reason.line else ""
+    return f" ({name}{line})"
+
+
+def _local_clipboard() -> bool:
+    if os.name == "nt":
+        return True
+    if sys.platform == "darwin":
+        return not os.environ.get("SSH_CONNECTION")
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 def _n(count: int, noun: str) -> str:
@@ -667,19 +814,26 @@ def _home_relative(path: Path) -> str:
         return str(path)
 
 
-def workspace_summary(ws: Workspace, name: str) -> str:
+def workspace_summary(ws: Workspace, name: str, limit: int = 40) -> str:
+    """The root's preview: plans by state, what is ready across plans, the errors (each list
+    capped: on a big workspace the full lists are the progress table and `p`)."""
     lines = [f"# Workspace {name}", "", f"{len(ws.plans)} plans, {ws.files} files", ""]
     by_state: dict[str, int] = {}
     for p in ws.plans:
         by_state[p.state] = by_state.get(p.state, 0) + 1
     for state, n in sorted(by_state.items()):
         lines.append(f"- {state}: {n}")
-    lines += ["", "## Ready now (across plans)", ""]
-    for p in ws.plans:
-        if p.ready and not p.orphan:
-            lines.append(f"- {p.name}: {', '.join(p.ready)}")
+    ready = [p for p in ws.plans if p.ready and not p.orphan]
+    lines += ["", f"## Ready now (across plans): {len(ready)} plans", ""]
+    lines += [f"- {p.name}: {', '.join(p.ready)}" for p in ready[:limit]]
+    if len(ready) > limit:
+        lines.append(f"- … {len(ready) - limit} more (the progress table has them all)")
     errors = [p for p in ws.problems if p.severity == "error"]
     if errors:
-        lines += ["", "## Errors", ""]
-        lines += [f"- {p.path}{':' + str(p.line) if p.line else ''}: {p.message}" for p in errors]
+        lines += ["", f"## Errors: {len(errors)}", ""]
+        lines += [
+            f"- {p.path}{':' + str(p.line) if p.line else ''}: {p.message}" for p in errors[:limit]
+        ]
+        if len(errors) > limit:
+            lines.append(f"- … {len(errors) - limit} more (press p)")
     return "\n".join(lines) + "\n"

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Markdown, Static, TextArea, Tree
 from textual.widgets.data_table import ColumnKey
@@ -92,6 +92,43 @@ def achievement_label(a: Achievement) -> Text:
     return text
 
 
+def reconcile(
+    parent: TreeNode[NodeRef], wanted: list[tuple[NodeRef, Text, bool]]
+) -> dict[NodeRef, TreeNode[NodeRef]]:
+    """Make ``parent``'s children show ``wanted`` (key, label, expandable) in order, keeping
+    the node objects of keys that stay (their cursor, expansion and children) and setting
+    only the labels that changed. Returns the nodes by key."""
+    keys = [ref for ref, _label, _expandable in wanted]
+    keyset = set(keys)
+    existing = {c.data: c for c in parent.children}
+    surviving = [c.data for c in parent.children if c.data in keyset]
+    if surviving != [k for k in keys if k in existing] or len(existing) != len(parent.children):
+        # Reordered (or duplicate keys): rebuild, keeping each node's expansion.
+        expanded = {c.data for c in parent.children if c.is_expanded}
+        parent.remove_children()
+        existing = {}
+    else:
+        expanded = set()
+        for child in list(parent.children):
+            if child.data not in keyset:
+                child.remove()
+    nodes: dict[NodeRef, TreeNode[NodeRef]] = {}
+    for i, (ref, label, expandable) in enumerate(wanted):
+        node = existing.get(ref)
+        if node is None:
+            before = i if i < len(parent.children) else None
+            if expandable:
+                node = parent.add(label, data=ref, before=before)
+            else:
+                node = parent.add_leaf(label, data=ref, before=before)
+            if ref in expanded:
+                node.expand()
+        elif node.label != label:
+            node.set_label(label)
+        nodes[ref] = node
+    return nodes
+
+
 class PlanTree(Tree[NodeRef]):
     """The workspace as a tree. Achievements are added when a plan is expanded (lazy), and
     ``show`` updates labels in place by key so expansion and cursor survive reloads.
@@ -118,6 +155,7 @@ class PlanTree(Tree[NodeRef]):
         super().__init__("workspace", data=NodeRef("root"), **kwargs)
         self.show_root = True
         self.guide_depth = 2
+        self.auto_expand = False  # see action_select_cursor
         self._plans: dict[str, Plan] = {}
         self._plan_nodes: dict[str, TreeNode[NodeRef]] = {}
         self._group_nodes: dict[str, TreeNode[NodeRef]] = {}
@@ -141,7 +179,15 @@ class PlanTree(Tree[NodeRef]):
     def show(self, root_label: str, plans: tuple[Plan, ...], grammaplans=()) -> None:
         """Show a snapshot; existing nodes are updated in place."""
         cursor = self.cursor_node.data if self.cursor_node is not None else None
-        self.root.set_label(Text(root_label, style="bold"))
+        approved = sum(p.progress[0] for p in plans)
+        total = sum(p.progress[1] for p in plans)
+        complete = sum(1 for p in plans if p.state == "complete")
+        self.root.set_label(
+            Text.assemble(
+                (root_label, "bold"),
+                (f"  {complete}/{len(plans)} done · {approved}/{total} approved", "dim"),
+            )
+        )
         self._plans = {p.name: p for p in plans}
         wanted = [p for p in plans if self.matches(p)]
         wanted_names = {p.name for p in wanted}
@@ -150,7 +196,8 @@ class PlanTree(Tree[NodeRef]):
                 self._plan_nodes.pop(name).remove()
                 self._shown.pop(name, None)
                 self._filled.pop(name, None)
-        for plan in wanted:
+        updating = bool(self._plan_nodes)
+        for index, plan in enumerate(wanted):
             group = "orphans" if plan.orphan else plan.group
             node = self._plan_nodes.get(plan.name)
             if node is not None and node.parent is not self._group_node(group):
@@ -159,8 +206,11 @@ class PlanTree(Tree[NodeRef]):
                 self._shown.pop(plan.name, None)
                 self._filled.pop(plan.name, None)
             if node is None:
-                node = self._group_node(group).add(
-                    plan_label(plan), data=NodeRef("plan", plan=plan.name)
+                parent = self._group_node(group)
+                # A plan that appears later goes where a fresh load would put it.
+                before = self._insertion_point(wanted, index, parent) if updating else None
+                node = parent.add(
+                    plan_label(plan), data=NodeRef("plan", plan=plan.name), before=before
                 )
                 node.allow_expand = bool(plan.achievements)
                 self._plan_nodes[plan.name] = node
@@ -210,24 +260,33 @@ class PlanTree(Tree[NodeRef]):
                 node = gnode.add(label, data=NodeRef("grammaplan", path=g.path))
             else:
                 node.set_label(label)
-            kids = [
-                (
-                    plan_label(p) if p else Text(f"? {child} (not found)", style="red"),
-                    NodeRef("plan", plan=child) if p else NodeRef("loading", label=child),
-                )
-                for child in g.children
-                for p in [self._plans.get(child)]
-            ]
-            if [c.data for c in node.children] == [ref for _label, ref in kids]:
-                for c, (label, _ref) in zip(node.children, kids, strict=True):
-                    if c.label != label:
-                        c.set_label(label)
-            else:
-                node.remove_children()
-                for label, ref in kids:
-                    node.add_leaf(label, data=ref)
+            reconcile(
+                node,
+                [
+                    (NodeRef("plan", plan=child), plan_label(p), False)
+                    if p
+                    else (
+                        NodeRef("loading", label=child),
+                        Text(f"? {child} (not found)", style="red"),
+                        False,
+                    )
+                    for child in g.children
+                    for p in [self._plans.get(child)]
+                ],
+            )
         for stale in known.values():
             stale.remove()
+
+    def _insertion_point(
+        self, wanted: list[Plan], index: int, parent: TreeNode[NodeRef]
+    ) -> TreeNode[NodeRef] | None:
+        for later in wanted[index + 1 :]:
+            node = self._plan_nodes.get(later.name)
+            if node is not None and node.parent is parent:
+                return node
+        if parent is self.root:  # plans without a group come before the groups
+            return next((c for c in parent.children if c.data and c.data.kind == "group"), None)
+        return None
 
     def _group_node(self, group: str | None) -> TreeNode[NodeRef]:
         if group is None:
@@ -235,10 +294,12 @@ class PlanTree(Tree[NodeRef]):
         node = self._group_nodes.get(group)
         if node is None:
             label = group[2:] if group.startswith("a_") else group
+            last = self._group_nodes.get("plans of plans")  # stays last
             node = self.root.add(
                 Text(f"▣ {label}", style="bold magenta"),
                 data=NodeRef("group", label=group),
                 expand=True,
+                before=last if group != "plans of plans" else None,
             )
             self._group_nodes[group] = node
         return node
@@ -246,27 +307,13 @@ class PlanTree(Tree[NodeRef]):
     def _fill_plan(self, node: TreeNode[NodeRef], plan: Plan) -> None:
         """Show a plan's achievements under ``node``, updating existing nodes in place by
         key (so the cursor, expansion and scroll stay put) and adding/removing the rest."""
-        current = {c.data.achievement: c for c in node.children if c.data}
-        wanted = [a.id for a in plan.achievements]
-        if list(current) != wanted:
-            # Ids changed (added, removed, reordered): rebuild, keeping each one's expansion.
-            expanded = {aid for aid, c in current.items() if c.is_expanded}
-            node.remove_children()
-            current = {}
-            for a in plan.achievements:
-                current[a.id] = node.add(
-                    achievement_label(a),
-                    data=NodeRef("achievement", plan=plan.name, achievement=a.id),
-                    expand=False,
-                )
-            for aid in expanded & set(current):
-                current[aid].expand()
-        for a in plan.achievements:
-            anode = current[a.id]
-            label = achievement_label(a)
-            if anode.label != label:
-                anode.set_label(label)
-            self._fill_files(anode, plan, a)
+        wanted = [
+            (NodeRef("achievement", plan=plan.name, achievement=a.id), achievement_label(a), True)
+            for a in plan.achievements
+        ]
+        nodes = reconcile(node, wanted)
+        for a, (ref, _label, _expand) in zip(plan.achievements, wanted, strict=True):
+            self._fill_files(nodes[ref], plan, a)
         self._filled[plan.name] = plan
 
     def _fill_files(self, anode: TreeNode[NodeRef], plan: Plan, a: Achievement) -> None:
@@ -278,23 +325,14 @@ class PlanTree(Tree[NodeRef]):
             files.append((f"EXEC {x.number:02d} {tag}", x.path, "green" if x.complete else "cyan"))
         for f in a.feedback_files:
             files.append(("feedback", f, "magenta"))
-        labels = []
+        wanted = []
         for kind, path, style in files:
             label = Text()
             label.append(f"{kind} ", style=style)
             label.append(path.rsplit("/", 1)[-1])
-            labels.append(label)
-        paths = [path for _kind, path, _style in files]
-        if [c.data.path for c in anode.children if c.data] == paths:
-            for child, label in zip(anode.children, labels, strict=True):
-                if child.label != label:
-                    child.set_label(label)
-        else:
-            anode.remove_children()
-            for label, path in zip(labels, paths, strict=True):
-                anode.add_leaf(
-                    label, data=NodeRef("file", plan=plan.name, achievement=a.id, path=path)
-                )
+            ref = NodeRef("file", plan=plan.name, achievement=a.id, path=path)
+            wanted.append((ref, label, False))
+        reconcile(anode, wanted)
         anode.allow_expand = bool(files)
 
     def find(self, ref: NodeRef) -> TreeNode[NodeRef] | None:
@@ -329,7 +367,7 @@ class PlanTree(Tree[NodeRef]):
         if node is None and ref.plan:
             node = self._plan_nodes.get(ref.plan)
         if node is not None:
-            self.move_cursor(node)
+            self.goto(node)
 
     # -- filtering -------------------------------------------------------------------
     def set_filter(self, text: str) -> None:
@@ -345,6 +383,23 @@ class PlanTree(Tree[NodeRef]):
         return any(f in h.casefold() for h in hay)
 
     # -- events ----------------------------------------------------------------------
+    def action_select_cursor(self) -> None:
+        # Expand here rather than on the NodeSelected message (auto_expand): keys typed
+        # ahead (j j right after enter) must land on the new achievement nodes.
+        node = self.cursor_node
+        if node is not None:
+            self._toggle_node(node)
+        super().action_select_cursor()
+
+    def _toggle_node(self, node: TreeNode[NodeRef]) -> None:
+        ref = node.data
+        if not node.is_expanded and ref is not None and ref.kind == "plan":
+            plan = self._plans.get(ref.plan or "")
+            if plan is not None and self._plan_nodes.get(ref.plan or "") is node:
+                if self._filled.get(plan.name) is not plan:
+                    self._fill_plan(node, plan)
+        super()._toggle_node(node)
+
     def on_tree_node_expanded(self, event: Tree.NodeExpanded[NodeRef]) -> None:
         ref = event.node.data
         if ref is None or ref.kind != "plan" or ref.plan not in self._plans:
@@ -357,6 +412,22 @@ class PlanTree(Tree[NodeRef]):
         if event.node.data is not None:
             self.post_message(self.ItemSelected(event.node.data))
 
+    def goto(self, node: TreeNode[NodeRef]) -> None:
+        """Move the cursor to ``node``, also to one added or expanded just now (a node's line
+        is only known once the tree has rebuilt its line index)."""
+        self._tree_lines  # noqa: B018 — builds the index if an update invalidated it
+        self.move_cursor(node)
+
+    def expand_plans(self, expand: bool) -> None:
+        """Expand (filling lazily) or collapse every plan node shown."""
+        for name, node in self._plan_nodes.items():
+            if expand and name in self._plans:
+                if self._filled.get(name) is not self._plans[name]:
+                    self._fill_plan(node, self._plans[name])
+                node.expand()
+            elif not expand:
+                node.collapse()
+
     def select_path(self, plan: str, achievement: str | None = None) -> None:
         node = self._plan_nodes.get(plan)
         if node is None:
@@ -368,11 +439,25 @@ class PlanTree(Tree[NodeRef]):
                 if child.data and child.data.achievement == achievement:
                     node = child
                     break
-        self.move_cursor(node)
+        self.goto(node)
 
 
 class ProgressPane(DataTable):
-    """Live parallel progress, one row per plan, updated in place by row key."""
+    """Live parallel progress, one row per plan, updated in place by row key.
+
+    | Key | Action |
+    |---|---|
+    | up/down, j/k | move |
+    | enter | show that plan in the tree |
+    """
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False, id="progress.down", tooltip="Next plan"),
+        Binding("k", "cursor_up", "Up", show=False, id="progress.up", tooltip="Previous plan"),
+        Binding(
+            "escape", "app.focus_tree", "Back", id="progress.back", tooltip="Back to the plan tree"
+        ),
+    ]
 
     COLUMNS = ("plan", "progress", "ready", "run", "blkd", "fix", "stale", "ETA")
 
@@ -472,6 +557,21 @@ def progress_row(p: Plan, now: float | None = None) -> tuple:
     )
 
 
+def wave_counts(plan: Plan, wave: tuple[str, ...]) -> str:
+    """ "1 running · 1 in review · 2 ready · 1 blocked" for one wave."""
+    members = [a for a in plan.achievements if a.id in wave]
+    count = {
+        "running": sum(1 for a in members if a.state == "executing"),
+        "in review": sum(1 for a in members if a.state == "awaiting_review"),
+        "to fix": sum(1 for a in members if a.state == "needs_fix"),
+        "ready": sum(
+            1 for a in members if a.id in plan.ready and a.state in ("not_started", "subplan_ready")
+        ),
+        "blocked": sum(1 for a in members if "blocked" in a.flags),
+    }
+    return " · ".join(f"{n} {word}" for word, n in count.items() if n)
+
+
 def velocity(p: Plan, now: float | None = None, days: float = 14.0) -> float | None:
     """Approvals per day over the last ``days``; None when the dates do not allow it (fewer
     than two approvals, or all on one day — e.g. every mtime equal after a fresh clone)."""
@@ -502,16 +602,23 @@ class DependencyView(Static):
     """Waves of the selected plan with blocked chains and the critical path; for the root,
     plans of plans and groups."""
 
-    def show_plan(self, plan: Plan | None) -> None:
+    def _set(self, text: Text) -> None:
+        # A layout pass of the whole screen only when the scrollable height may change.
+        lines = text.plain.count("\n")
+        self.update(text, layout=lines != getattr(self, "_lines", None))
+        self._lines = lines
+
+    def show_plan(self, plan: Plan | None, now: float | None = None) -> None:
         if plan is None:
-            self.update(Text("Select a plan to see its waves.", style="dim"))
+            self._set(Text("Select a plan to see its waves.", style="dim"))
             return
-        from .graph import critical_path
+        from .graph import blocked_chain, critical_path
 
         text = Text()
         text.append(f"{plan.name}", style="bold")
         text.append(f"  ready now: {', '.join(plan.ready) or '-'}\n", style="green")
-        path = set(critical_path(plan))
+        critical = critical_path(plan)
+        path = set(critical)
         by_id = {a.id: a for a in plan.achievements}
         approved = [a.id for a in plan.achievements if a.state == "approved"]
         if approved:
@@ -523,15 +630,33 @@ class DependencyView(Static):
                 icon, style = STATE_ICON.get(a.state, ("?", ""))
                 mark = "★" if aid in path else ""
                 text.append(f" {icon}{aid}{mark}", style=style)
-            text.append("\n")
+            text.append(f"  {wave_counts(plan, wave)}\n", style="dim")
+        if not plan.waves:
+            text.append("nothing left to do\n", style="dim")
         blocked = [a for a in plan.achievements if "blocked" in a.flags]
         for a in blocked[:8]:
             waits = [d for d in a.dependencies if by_id.get(d) and by_id[d].state != "approved"]
-            text.append(f"  {a.id} waits for {', '.join(waits) or 'a cycle'}\n", style="red")
-        if path:
+            text.append(f"  {a.id} waits for {', '.join(waits) or 'a cycle'}", style="red")
+            chain = blocked_chain(plan, a.id)
+            if len(chain) > 2:
+                text.append(f"  ({' ← '.join(chain)})", style="dim red")
+            text.append("\n")
+        if len(blocked) > 8:
+            text.append(f"  … {len(blocked) - 8} more blocked\n", style="dim red")
+        if critical:
+            hours = sum(
+                a.effort.hours if a.effort and a.effort.hours else 1.0
+                for a in (by_id[x] for x in critical)
+            )
             text.append("critical path ★ ", style="bold yellow")
-            text.append(" → ".join(critical_path(plan)) + "\n", style="yellow")
-        self.update(text)
+            text.append(" → ".join(critical), style="yellow")
+            text.append(f"  ≈{hours:.0f}h\n", style="dim")
+        v = velocity(plan, now)
+        text.append(
+            f"velocity {v * 7:.1f}/week · ETA {eta(plan, now)}" if v else f"ETA {eta(plan, now)}",
+            style="dim",
+        )
+        self._set(text)
 
     def show_workspace(self, plans: tuple[Plan, ...], grammaplans) -> None:
         text = Text()
@@ -554,7 +679,7 @@ class DependencyView(Static):
             active = sum(1 for p in ps if p.state in ("active", "needs_attention"))
             plural = "" if len(ps) == 1 else "s"
             text.append(f"▣ {g}: {len(ps)} plan{plural}, {active} active\n", style="bold")
-        self.update(text or Text("No plans found.", style="dim"))
+        self._set(text or Text("No plans found.", style="dim"))
 
 
 class PromptPreview(Vertical):
@@ -563,38 +688,63 @@ class PromptPreview(Vertical):
 
     MAX_RENDER = 60_000
 
+    BINDINGS = [
+        Binding(
+            "escape",
+            "app.focus_tree",
+            "Back",
+            id="preview.back",
+            tooltip="Back to the plan tree (tab / shift+tab also move between panes)",
+        )
+    ]
+
     def compose(self) -> ComposeResult:
         yield TextArea(
             "", read_only=True, id="preview-text", soft_wrap=True, show_line_numbers=False
         )
-        yield Markdown("", id="preview-md")
+        with VerticalScroll(id="preview-md-scroll"):
+            yield Markdown("", id="preview-md")
 
     def on_mount(self) -> None:
-        self.query_one("#preview-md").display = False
+        self.query_one("#preview-md-scroll").display = False
         self.rendered = False
         self.text = ""
         self.title = ""
+        self._rendered_text: str | None = None
 
     def show(self, title: str, text: str) -> None:
+        """Show ``text``; the same item shown again (a live update) keeps its scroll."""
+        same_item = title == self.title
         self.text = text
         self.title = title
         self.border_title = title
         area = self.query_one("#preview-text", TextArea)
         if area.text != text:
+            scroll, cursor = area.scroll_offset, area.cursor_location
             area.load_text(text)
+            if same_item:
+                area.move_cursor(area.clamp_visitable(cursor))
+                self.call_after_refresh(area.scroll_to, scroll.x, scroll.y, animate=False)
         if self.rendered:
             self._render_markdown()
+
+    def focus_text(self) -> None:
+        """Focus whichever view is shown, so the arrows scroll the document."""
+        target = "#preview-md-scroll" if self.rendered else "#preview-text"
+        self.query_one(target).focus()
 
     def toggle_rendered(self) -> bool:
         self.rendered = not self.rendered
         self.query_one("#preview-text").display = not self.rendered
-        self.query_one("#preview-md").display = self.rendered
+        self.query_one("#preview-md-scroll").display = self.rendered
         if self.rendered:
             self._render_markdown()
         return self.rendered
 
     def _render_markdown(self) -> None:
-        text = self.text
+        if self._rendered_text == self.text:
+            return  # unchanged: keep the (slow) rendering and its scroll
+        self._rendered_text = text = self.text
         if len(text) > self.MAX_RENDER:
             text = text[: self.MAX_RENDER] + "\n\n*(truncated for rendering: press m for raw)*"
         self.query_one("#preview-md", Markdown).update(text)

@@ -6,13 +6,20 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, ScreenResultType
 from textual.widgets import DataTable, Input, Label, RichLog, Static
 
 from ..model.types import Problem
 
 
-class ProblemsScreen(ModalScreen[Problem | None]):
+class Dialog(ModalScreen[ScreenResultType]):
+    """A modal that takes (almost) the whole screen on a small terminal."""
+
+    def on_mount(self) -> None:  # runs before each subclass's own on_mount
+        self.set_class(self.app.size.width < 100 or self.app.size.height < 30, "narrow")
+
+
+class ProblemsScreen(Dialog[Problem | None]):
     """Every problem found while reading, errors first. Enter jumps to the file's plan."""
 
     BINDINGS = [
@@ -55,7 +62,7 @@ class ProblemsScreen(ModalScreen[Problem | None]):
             self.dismiss(self.problems[table.cursor_row])
 
 
-class LogScreen(ModalScreen[None]):
+class LogScreen(Dialog[None]):
     """The activity log: loads, reloads, file changes, copies and saves."""
 
     BINDINGS = [Binding("escape,l,q", "dismiss(None)", "Close", id="log.close")]
@@ -75,7 +82,7 @@ class LogScreen(ModalScreen[None]):
             log.write(Text(line))
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(Dialog[None]):
     """Every binding with its key and description."""
 
     BINDINGS = [Binding("escape,question_mark,q", "dismiss(None)", "Close", id="help.close")]
@@ -100,9 +107,11 @@ class HelpScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("key", "action", "id")
+        with_ids = self.app.size.width >= 100  # ids are for the keymap; space first
+        table.add_columns("key", "action", *(["id"] if with_ids else []))
         for key, desc, bid in self.rows:
-            table.add_row(Text(key, style="bold"), Text(desc), Text(bid, style="dim"))
+            cells = [Text(key, style="bold"), Text(desc)]
+            table.add_row(*cells, *([Text(bid, style="dim")] if with_ids else []))
         table.focus()
 
 

@@ -49,3 +49,15 @@ def test_velocity_needs_dates_on_different_days(tmp_path, monkeypatch):
 def test_critical_path_follows_the_longest_dependency_chain(tmp_path, monkeypatch):
     plan = _plan(tmp_path, monkeypatch)
     assert critical_path(plan) == ["1.1", "2.1", "2.2"]
+
+
+def test_blocked_chain_and_wave_counts(tmp_path, monkeypatch):
+    from llmflow_tui.app.graph import blocked_chain
+    from llmflow_tui.app.panes import wave_counts
+
+    plan = _plan(tmp_path, monkeypatch)
+    assert blocked_chain(plan, "2.2") == ["2.2", "2.1", "1.1"]
+    assert blocked_chain(plan, "1.1") == ["1.1"]
+    assert plan.waves[0] == ("1.1", "1.2")
+    assert wave_counts(plan, plan.waves[0]) == "2 ready"
+    assert wave_counts(plan, plan.waves[1]) == "1 blocked"

@@ -1,0 +1,466 @@
+"""Live updates in place (cursor, expansion), type-ahead, bursts of changes, polling, and the
+bindings that hand the terminal over or leave the app (edit, quit, palette)."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from pathlib import Path
+
+import pytest
+from wsbuilder import execution_md, make_workspace, plan_md, subplan_md
+
+from llmflow_tui.app import main as app_main
+from llmflow_tui.app.main import LlmflowApp
+from llmflow_tui.app.panes import NodeRef, PlanTree, ProgressPane
+from llmflow_tui.app.screens import ProblemsScreen
+
+NOW = time.mktime((2026, 11, 24, 12, 0, 0, 0, 0, -1))
+PLAN = "work-space/plans/X/PLAN_X.md"
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path_factory, monkeypatch):
+    monkeypatch.setenv("LLMFLOW_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
+    monkeypatch.delenv("LLMFLOW_POLL", raising=False)
+    monkeypatch.delenv("WATCHFILES_FORCE_POLLING", raising=False)
+
+
+def small_workspace(root: Path) -> Path:
+    return make_workspace(
+        root,
+        {
+            PLAN: plan_md("X", [("1.1", "One"), ("1.2", "Two")], deps={"1.2": "1.1"}),
+            "work-space/plans/X/subplans/SUBPLAN_X_11.md": subplan_md("X", "1.1"),
+            "work-space/plans/X/execution/EXECUTION_TASK_X_11_01.md": execution_md(
+                "X", "1.1", final_status="✅ Complete"
+            ),
+        },
+    )
+
+
+async def settled(app) -> None:
+    busy = [w for w in app.workers if w.group != "watch"]
+    if busy:
+        await app.workers.wait_for_complete(busy)
+
+
+async def loaded(pilot) -> None:
+    for _ in range(400):
+        await pilot.pause()
+        if pilot.app.ws is not None:
+            break
+    await settled(pilot.app)
+    await pilot.pause()
+
+
+async def wait_for(pilot, predicate, seconds: float = 10.0, again=None) -> bool:
+    """Poll the app until ``predicate()``; ``again`` repeats the (idempotent) file write every
+    2 s, in case it landed before the watcher was up on a busy machine."""
+    deadline = time.monotonic() + seconds
+    retry = time.monotonic() + 2.0
+    while time.monotonic() < deadline:
+        await pilot.pause(0.05)
+        if predicate():
+            return True
+        if again is not None and time.monotonic() > retry:
+            again()
+            retry = time.monotonic() + 2.0
+    return False
+
+
+async def test_live_update_keeps_cursor_and_expansion_on_a_file_node(tmp_path):
+    root = small_workspace(tmp_path / "ws")
+    app = LlmflowApp(root, watch=True, now=NOW, cache=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        tree = app.query_one(PlanTree)
+        await pilot.press("j", "enter", "j", "enter", "j", "j")  # X → 1.1 → its EXECUTION
+        cursor = tree.cursor_node
+        assert cursor.data.kind == "file" and cursor.data.path.endswith("_11_01.md")
+        achievement_node = cursor.parent
+        await pilot.pause(0.3)  # the watcher is up
+        fb = root / "work-space/plans/X/execution/feedbacks"
+        fb.mkdir(parents=True)
+        approve = (fb / "APPROVED_11.md").write_text
+        approve("ok")
+
+        assert await wait_for(
+            pilot, lambda: "✔ 1.1 One" in str(achievement_node.label), again=lambda: approve("ok")
+        )
+        # Same node objects, still expanded, cursor where it was; the new file is listed.
+        assert tree.cursor_node is cursor
+        assert achievement_node.is_expanded
+        assert [c.data.kind for c in achievement_node.children] == ["file"] * 3
+        assert "feedback APPROVED_11.md" in str(achievement_node.children[-1].label)
+        assert app.selected == cursor.data
+        # 1.2 was blocked by 1.1; it no longer is.
+        assert "blocked" not in str(achievement_node.next_sibling.label)
+
+
+async def test_new_achievement_rebuilds_children_but_keeps_the_cursor(tmp_path):
+    root = small_workspace(tmp_path / "ws")
+    app = LlmflowApp(root, watch=True, now=NOW, cache=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        tree = app.query_one(PlanTree)
+        await pilot.press("j", "enter", "j", "j")
+        assert tree.cursor_node.data == NodeRef("achievement", plan="X", achievement="1.2")
+        await pilot.pause(0.3)
+
+        def edit() -> None:
+            text = plan_md(
+                "X", [("1.0", "Zero"), ("1.1", "One"), ("1.2", "Two")], deps={"1.2": "1.1"}
+            )
+            (root / PLAN).write_text(text)
+
+        edit()
+        assert await wait_for(pilot, lambda: len(tree._plan_nodes["X"].children) == 3, again=edit)
+        assert tree.cursor_node.data == NodeRef("achievement", plan="X", achievement="1.2")
+        assert app.selected.achievement == "1.2"
+
+
+async def test_enter_then_typed_ahead_keys_land_on_achievements(tmp_path):
+    root = small_workspace(tmp_path / "ws")
+    app = LlmflowApp(root, watch=False, now=NOW, cache=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        tree = app.query_one(PlanTree)
+        await pilot.press("j")
+        # No pause between the keys: expansion must not wait for a message round-trip.
+        tree.action_select_cursor()
+        tree.action_cursor_down()
+        assert tree.cursor_node.data.achievement == "1.1"
+        await pilot.pause()
+        assert app.selected.achievement == "1.1"
+
+
+async def test_a_burst_of_changes_like_git_checkout(tmp_path):
+    root = small_workspace(tmp_path / "ws")
+    app = LlmflowApp(root, watch=True, now=NOW, cache=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.pause(0.3)
+
+        def checkout() -> None:
+            for i in range(60):
+                rel = f"work-space/plans/P{i:02d}/PLAN_P{i:02d}.md"
+                make_workspace(root, {rel: plan_md(f"P{i}")})
+            (root / "work-space/plans/X/execution/EXECUTION_TASK_X_11_01.md").unlink(True)
+
+        checkout()
+
+        def done() -> bool:
+            ws = app.ws
+            return len(ws.plans) == 61 and ws.plan("X").achievement("1.1").state == "subplan_ready"
+
+        assert await wait_for(pilot, done, again=checkout)
+        assert app.query_one(ProgressPane).row_count == 61
+        assert len(app.query_one(PlanTree)._plan_nodes) == 61
+
+
+async def test_polling_mode_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("LLMFLOW_POLL", "1")
+    root = small_workspace(tmp_path / "ws")
+    app = LlmflowApp(root, watch=True, now=NOW, cache=False)
+    assert app.poll
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        assert "polling" in str(app.query_one("#topbar").render())
+        await pilot.pause(0.6)  # the first poll has seen the files
+        fb = root / "work-space/plans/X/execution/feedbacks"
+        fb.mkdir(parents=True)
+        (fb / "FIX_11.md").write_text("fix it")
+        assert await wait_for(
+            pilot,
+            lambda: app.ws.plan("X").achievement("1.1").state == "needs_fix",
+            again=lambda: (fb / "FIX_11.md").write_text("fix it"),
+        )
+
+
+async def test_edit_suspends_and_runs_the_editor(tmp_path, monkeypatch):
+    root = small_workspace(tmp_path / "ws")
+    calls = []
+    monkeypatch.setenv("EDITOR", "myeditor --wait")
+    monkeypatch.setattr(app_main.subprocess, "call", lambda argv: calls.append(argv) or 0)
+    app = LlmflowApp(root, watch=False, now=NOW, cache=False)
+    monkeypatch.setattr(app, "suspend", contextlib.nullcontext)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("e")  # the root has no file: nothing happens
+        assert calls == []
+        await pilot.press("j", "enter", "j", "e")  # achievement 1.1 → its SUBPLAN
+        assert calls == [
+            ["myeditor", "--wait", str(root / "work-space/plans/X/subplans/SUBPLAN_X_11.md")]
+        ]
+        assert any("edited" in line for line in app.activity)
+
+
+async def test_edit_without_a_terminal_is_a_warning_not_a_crash(tmp_path):
+    root = small_workspace(tmp_path / "ws")
+    app = LlmflowApp(root, watch=False, now=NOW, cache=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("j", "e")
+        await pilot.pause()
+        assert any("Cannot open an editor" in n.message for n in app._notifications)
+
+
+async def test_quit_key_exits(tmp_path):
+    root = small_workspace(tmp_path / "ws")
+    app = LlmflowApp(root, watch=False, now=NOW, cache=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("q")
+        await pilot.pause()
+        assert app._exit
+    assert app.return_code == 0
+
+
+async def test_command_palette_runs_a_namespaced_command(tmp_path):
+    from textual.command import CommandPalette
+
+    root = small_workspace(tmp_path / "ws")
+    app = LlmflowApp(root, watch=False, now=NOW, cache=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("ctrl+p")
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"view: problems")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        assert await wait_for(pilot, lambda: isinstance(app.screen, ProblemsScreen), 3)
+
+
+async def test_narrow_footer_keeps_only_the_main_keys(tmp_path):
+    root = small_workspace(tmp_path / "ws")
+    app = LlmflowApp(root, watch=False, now=NOW, cache=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        shown = {a.binding.id for a in app.screen.active_bindings.values() if a.binding.show}
+        assert {"quit", "help", "filter", "problems"} <= shown
+        assert not {"copy", "save", "log"} & shown
+        # The hidden ones still work.
+        await pilot.press("l")
+        assert type(app.screen).__name__ == "LogScreen"
+
+
+async def test_filter_by_group(tmp_path):
+    root = make_workspace(
+        tmp_path / "ws",
+        {
+            PLAN: plan_md("X"),
+            "work-space/plans/a_paused/Y/PLAN_Y.md": plan_md("Y"),
+        },
+    )
+    app = LlmflowApp(root, watch=False, now=NOW, cache=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("slash", *"paused", "enter")
+        await pilot.pause()
+        tree = app.query_one(PlanTree)
+        assert set(tree._plan_nodes) == {"Y"}
+        assert tree.has_focus
+
+
+async def test_live_update_keeps_the_preview_scroll(tmp_path):
+    from textual.widgets import TextArea
+
+    root = small_workspace(tmp_path / "ws")
+    subplan = root / "work-space/plans/X/subplans/SUBPLAN_X_11.md"
+    body = subplan_md("X", "1.1") + "".join(f"line {i}\n" for i in range(200))
+    subplan.write_text(body)
+    app = LlmflowApp(root, watch=True, now=NOW, cache=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("j", "enter", "j", "enter", "j")  # 1.1 → its SUBPLAN
+        await settled(app)
+        await pilot.pause()
+        area = app.query_one("#preview-text", TextArea)
+        assert area.text.startswith("# SUBPLAN")
+        area.scroll_to(y=100, animate=False, immediate=True)
+        await pilot.pause()
+        assert area.scroll_y == 100
+        await pilot.pause(0.3)
+        subplan.write_text(body + "one more line\n")
+        assert await wait_for(
+            pilot,
+            lambda: area.text.endswith("one more line\n"),
+            again=lambda: subplan.write_text(body + "one more line\n"),
+        )
+        await pilot.pause()
+        assert area.scroll_y == 100
+
+
+async def test_theme_from_config_and_no_color(tmp_path, monkeypatch):
+    root = small_workspace(tmp_path / "ws")
+    (root / ".llmflow").mkdir()
+    (root / ".llmflow/config.toml").write_text('theme = "nord"\n')
+    app = LlmflowApp(root, watch=False, now=NOW, cache=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        assert app.theme == "nord"
+        assert app.animation_level == "none"
+    (root / ".llmflow/config.toml").write_text('theme = "no-such-theme"\n')
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = LlmflowApp(root, watch=False, now=NOW, cache=False)
+    assert app.no_color
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        assert app.theme == "ansi-dark"  # the default follows the terminal's palette
+        assert any("unknown theme" in line for line in app.activity)
+
+
+async def test_a_new_plan_appears_in_order(tmp_path):
+    root = make_workspace(
+        tmp_path / "ws",
+        {
+            "work-space/plans/A/PLAN_A.md": plan_md("A"),
+            "work-space/plans/C/PLAN_C.md": plan_md("C"),
+            "work-space/plans/a_paused/P/PLAN_P.md": plan_md("P"),
+        },
+    )
+    app = LlmflowApp(root, watch=True, now=NOW, cache=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.pause(0.3)
+
+        def add() -> None:
+            make_workspace(root, {"work-space/plans/B/PLAN_B.md": plan_md("B")})
+
+        add()
+        tree = app.query_one(PlanTree)
+        assert await wait_for(pilot, lambda: "B" in tree._plan_nodes, again=add)
+        order = [c.data.plan or c.data.label for c in tree.root.children]
+        assert order == [p.name for p in app.ws.plans if not p.group] + ["a_paused"]
+        assert order[:3] == ["A", "B", "C"]
+
+
+async def test_copy_also_uses_a_local_clipboard_and_swallows_its_errors(tmp_path, monkeypatch):
+    import pyperclip
+
+    copied = []
+    monkeypatch.setenv("DISPLAY", ":0")
+    monkeypatch.setattr(pyperclip, "copy", copied.append)
+    root = small_workspace(tmp_path / "ws")
+    app = LlmflowApp(root, watch=False, now=NOW, cache=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("j", "c")
+        await settled(app)
+        assert copied == [app.clipboard] and app.clipboard.startswith("# X")
+
+        def broken(text):
+            raise pyperclip.PyperclipException("no xclip")
+
+        monkeypatch.setattr(pyperclip, "copy", broken)
+        await pilot.press("c")
+        await settled(app)
+        await pilot.pause()
+        assert any("local clipboard: no xclip" in line for line in app.activity)
+
+
+async def test_palette_has_plan_jumps_and_help_shows_remapped_keys(tmp_path):
+    root = small_workspace(tmp_path / "ws")
+    (root / ".llmflow").mkdir()
+    (root / ".llmflow/config.toml").write_text('[keys]\nproblems = "f2"\n')
+    app = LlmflowApp(root, watch=False, now=NOW, cache=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        commands = {c.title: c for c in app.get_system_commands(app.screen)}
+        assert "plan: go to X" in commands
+        assert "file: edit" not in commands  # nothing to edit at the root
+        assert commands["view: problems"].help.endswith("(f2)")
+        commands["view: expand every plan"].callback()
+        await pilot.pause()
+        assert app.query_one(PlanTree)._plan_nodes["X"].is_expanded
+        await pilot.press("question_mark")
+        rows = {row[2]: row[0] for row in app.screen.rows}
+        assert rows["problems"] == "f2"
+
+
+async def test_names_first_then_states_and_input_stays_live(tmp_path, monkeypatch):
+    import threading
+
+    from llmflow_tui.model import load as real_load
+
+    root = make_workspace(
+        tmp_path / "ws",
+        {PLAN: plan_md("X"), "work-space/plans/Y/PLAN_Y.md": plan_md("Y")},
+    )
+    release = threading.Event()
+
+    def slow_load(path, **kw):
+        kw["names"]((("X", None), ("Y", None)))
+        kw["progress"](1, 2)
+        assert release.wait(10)
+        return real_load(path, **kw)
+
+    monkeypatch.setattr(app_main, "load", slow_load)
+    app = LlmflowApp(root, watch=False, now=NOW, cache=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        tree = app.query_one(PlanTree)
+        assert await wait_for(pilot, lambda: "X" in tree._plan_nodes, 5)
+        assert str(tree._plan_nodes["X"].label) == "… X"
+        assert "Reading the workspace" in str(app.query_one("#details").render())
+        await pilot.press("j", "j")  # the keyboard works while files are read
+        assert tree.cursor_node.data.plan == "Y"
+        assert "Y: reading its files" in str(app.query_one("#details").render())
+        release.set()
+        await loaded(pilot)
+        assert str(tree._plan_nodes["X"].label).startswith("○ X")
+        assert tree.cursor_node.data.plan == "Y"
+        assert app.query_one(ProgressPane).row_count == 2
+
+
+async def test_enter_on_a_document_focuses_the_preview(tmp_path):
+    from textual.widgets import TextArea
+
+    root = small_workspace(tmp_path / "ws")
+    app = LlmflowApp(root, watch=False, now=NOW, cache=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("j", "enter", "j", "enter", "j", "enter")  # 1.1's SUBPLAN
+        await settled(app)
+        await pilot.pause()
+        area = app.query_one("#preview-text", TextArea)
+        assert area.has_focus and area.text.startswith("# SUBPLAN")
+        await pilot.press("escape")
+        assert app.query_one(PlanTree).has_focus
+
+
+async def test_a_problem_in_an_execution_file_jumps_to_its_achievement(tmp_path):
+    root = small_workspace(tmp_path / "ws")
+    # The header and the last Status line disagree: a warning about this file.
+    (root / "work-space/plans/X/execution/EXECUTION_TASK_X_11_01.md").write_text(
+        execution_md("X", "1.1", status="In Progress", final_status="✅ Complete")
+    )
+    app = LlmflowApp(root, watch=False, now=NOW, cache=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("p")
+        problems = app.screen.problems
+        row = next(i for i, p in enumerate(problems) if p.path.endswith("_11_01.md"))
+        app.screen.query_one("DataTable").move_cursor(row=row)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.selected == NodeRef("achievement", plan="X", achievement="1.1")
+
+
+async def test_queued_snapshots_coalesce_into_one_repaint(tmp_path, monkeypatch):
+    root = small_workspace(tmp_path / "ws")
+    app = LlmflowApp(root, watch=False, now=NOW, cache=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        shown = []
+        original = app.show
+        monkeypatch.setattr(app, "show", lambda ws: (shown.append(ws), original(ws)))
+        first = app.ws.apply([root / PLAN])
+        second = first.apply([root / PLAN])
+        a, b = str(root / "a.md"), str(root / "b.md")
+        app.post_message(app_main.WorkspaceUpdated(first, [a], 0.01))
+        app.post_message(app_main.WorkspaceUpdated(second, [b], 0.01))
+        await pilot.pause()
+        assert shown == [second]
+        assert "changed: a.md, b.md" in app.activity[-1]

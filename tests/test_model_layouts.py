@@ -206,6 +206,7 @@ def test_messy_bytes_crlf_bom_and_binary(tmp_path):
     assert plan_.status_text == "🎯 Active"
     msgs = {p.path.rsplit("/", 1)[-1]: p.message for p in ws.problems}
     assert msgs["SUBPLAN_MESSY_11.md"] == "empty file"
+    assert "invalid UTF-8" in msgs["PLAN_MESSY.md"]
     assert "binary" in msgs["SUBPLAN_MESSY_12.md"]
 
 

@@ -145,6 +145,10 @@ def read_doc(root: str, ref: N.FileRef, size: int, mtime_ns: int) -> Doc:
             )
         )
     text = decode(data)
+    if "\ufffd" in text and "\ufffd".encode() not in data:
+        problems.append(
+            Problem(ref.rel, None, WARNING, "invalid UTF-8: undecodable bytes were replaced")
+        )
     try:
         return _summarise(ref, size, mtime_ns, crc, text, problems)
     except RecursionError:  # pragma: no cover - defensive

@@ -251,3 +251,79 @@ def test_apply_on_a_warm_snapshot(tmp_path, cache_dir):
     after = warm.apply([path])
     assert after.plan("F").achievement("1.1").state == "approved"
     assert after == load(root, cache=False, now=NOW)
+
+
+# -- the fast parallel.json check never hides a schema error --------------------------------
+
+_json_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 30),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.sampled_from(["1.1", "2.10", "1.1\n", "١.٢", "x", "", "level_2", "level_9", "4-6"]),
+)
+_json_values = st.recursive(_json_scalars, lambda inner: st.lists(inner, max_size=3), max_leaves=6)
+_items = st.dictionaries(
+    st.sampled_from(
+        ["achievement_id", "dependencies", "title", "estimated_hours", "status", "executor", "x"]
+    ),
+    _json_values,
+)
+_docs = st.dictionaries(
+    st.sampled_from(
+        ["plan_name", "parallelization_level", "created_date", "achievements", "notes", "extra"]
+    ),
+    st.one_of(_json_values, st.lists(_items, max_size=3)),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(doc=st.one_of(_docs, _json_values))
+def test_fast_parallel_check_is_stricter_than_the_schema(doc):
+    import jsonschema
+
+    from llmflow_tui.model.parse import PARALLEL_SCHEMA, _surely_valid
+
+    if _surely_valid(doc):
+        assert list(jsonschema.Draft202012Validator(PARALLEL_SCHEMA).iter_errors(doc)) == []
+
+
+def test_fast_parallel_check_accepts_a_typical_file():
+    from llmflow_tui.model.parse import _surely_valid
+
+    doc = {
+        "plan_name": "X",
+        "parallelization_level": "level_2",
+        "achievements": [
+            {"achievement_id": "1.1", "dependencies": [], "estimated_hours": 4},
+            {"achievement_id": "1.2", "dependencies": ["1.1"], "estimated_hours": "4-6"},
+        ],
+        "notes": ["a", "b"],
+    }
+    assert _surely_valid(doc)
+    assert not _surely_valid({**doc, "parallelization_level": "level_9"})
+
+
+_name_parts = st.lists(
+    st.sampled_from(
+        ["PLAN", "SUBPLAN", "EXECUTION", "TASK", "GRAMMAPLAN", "NORTH", "STAR", "APPROVED", "FIX"]
+        + ["SKIPPED", "RESOLUTION", "F", "AUTH-2", "31", "01", "110", "V2", "ARCHIVED", "x"]
+    ),
+    min_size=1,
+    max_size=5,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    parts=_name_parts,
+    ext=st.sampled_from([".md", ".txt", ".json", ""]),
+    folder=st.sampled_from(["", "plans/F/", "archive/", "execution/feedbacks/"]),
+)
+def test_the_raw_walk_prefilter_keeps_every_methodology_name(parts, ext, folder):
+    from llmflow_tui.model import names as N
+
+    name = "_".join(parts) + ext
+    for candidate in (name, "parallel.json", "completed.txt", "02.txt"):
+        if N.classify(folder + candidate) is not None:
+            assert N.might_be_methodology(candidate), candidate

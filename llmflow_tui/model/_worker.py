@@ -7,23 +7,14 @@ import gc
 import pickle
 import sys
 
-from .parse import read_doc
-
 
 def main() -> None:
     gc.disable()
-    from .workspace import derive_unit
+    from .workspace import read_units
 
     job = pickle.load(sys.stdin.buffer)
-    root = job["root"]
-    docs = {rel: read_doc(root, ref, size, mtime) for rel, ref, size, mtime in job["items"]}
-    derived = {
-        unit: derive_unit(unit, docs, members, job["folders"], job["settings"])
-        for unit, members in job["units"].items()
-    }
-    sys.stdout.buffer.write(
-        pickle.dumps({"docs": docs, "derived": derived}, protocol=pickle.HIGHEST_PROTOCOL)
-    )
+    answer = read_units(job["root"], job["units"], job["items"], job["folders"], job["settings"])
+    sys.stdout.buffer.write(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
     sys.stdout.buffer.flush()
 
 

@@ -113,6 +113,17 @@ def archived_by_path(rel: str) -> bool:
     return stem.endswith("_ARCHIVED")
 
 
+_PREFIXES = ("EXECUTION_TASK_", "SUBPLAN_", "APPROVED_", "FIX_", "SKIPPED_", "GRAMMAPLAN_")
+_PREFIXES += ("NORTH_STAR_", "PLAN_")
+
+
+def might_be_methodology(name: str) -> bool:
+    """A cheap test that every name ``classify`` accepts passes (most others do not)."""
+    if name.endswith(".md"):
+        return name.startswith(_PREFIXES)
+    return name.endswith(".txt") or name == "parallel.json"
+
+
 def classify(rel: str) -> FileRef | None:
     """Classify a workspace-relative path by its name; None if it is not a methodology file."""
     name = rel.rsplit("/", 1)[-1]

@@ -7,6 +7,7 @@ the cost of reading the files.
 
 from __future__ import annotations
 
+import os
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
@@ -39,6 +40,32 @@ def decode(data: bytes) -> str:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text
+
+
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def read_head(path: str, size: int, limit: int) -> bytes:
+    """Up to ``limit + 1`` bytes of a file (one more than the limit tells "too big").
+
+    ``size`` is the size seen by stat: asking for exactly that much matters, because a
+    buffered ``read(limit)`` allocates ``limit`` bytes first, which costs more than reading a
+    small file. Non-blocking, so a FIFO named like a document cannot hang the loader."""
+    fd = os.open(path, _OPEN_FLAGS)
+    try:
+        want = min(max(size, 0), limit) + 1
+        chunks = []
+        got = 0
+        while want > 0:
+            chunk = os.read(fd, want)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            got += len(chunk)
+            want = min(limit + 1 - got, 1 << 20)  # the file grew since stat: keep going
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def looks_binary(data: bytes) -> bool:
@@ -377,7 +404,7 @@ _MONTHS = {
         "january february march april may june july august september october november december".split()
     )
 }
-_ISO_DATE = re.compile(r"20\d\d-[01]\d-[0-3]\d")
+_ISO_DATE = re.compile(r"20\d\d-(?:0[1-9]|1[0-2])-[0-3]\d(?!\d)")  # literal-led: fast
 _YEAR_AFTER_DAY = re.compile(r" 20\d\d")
 _MONTH_BEFORE = re.compile(
     r"(January|February|March|April|May|June|July|August|September|October|November|December)"
@@ -388,13 +415,14 @@ _MONTH_BEFORE = re.compile(
 def latest_date(text: str) -> str | None:
     """The latest date written anywhere in the text, as YYYY-MM-DD."""
     best = None
-    for m in _ISO_DATE.finditer(text):
-        d = m.group(0)
-        s, e = m.start(), m.end()
-        if (s and text[s - 1].isdigit()) or (e < len(text) and text[e].isdigit()):
-            continue
-        if "01" <= d[5:7] <= "12" and (best is None or d > best):
+    for d in sorted(set(_ISO_DATE.findall(text)), reverse=True):
+        # "120251-…" is not a date: the first candidate not glued to a digit on its left.
+        i = text.find(d)
+        while i > 0 and text[i - 1].isdigit():
+            i = text.find(d, i + 1)
+        if i != -1:
             best = d
+            break
     for m in _YEAR_AFTER_DAY.finditer(text):
         before = _MONTH_BEFORE.search(text, max(0, m.start() - 16), m.start())
         if before and not (m.end() < len(text) and text[m.end()].isdigit()):

@@ -17,10 +17,11 @@ from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from pathlib import Path
 
+from . import _fork
 from . import names as N
 from .parse import PARSER_VERSION, Doc, read_doc
 from .state import Settings, build_plan
-from .text import decode
+from .text import decode, read_head
 from .types import WARNING, GrammaPlan, Plan, Problem
 
 Progress = Callable[[int, int], None]
@@ -32,10 +33,13 @@ _UNIT_KINDS = frozenset(
 
 
 def _walk(
-    root: str, start: str = "", known: dict | None = None
+    root: str, start: str = "", known: dict | None = None, raw: bool = False
 ) -> tuple[dict[str, tuple[N.FileRef, int, int]], dict[str, str]]:
     """Every methodology file below ``root/start``: {rel: (ref, mtime_ns, size)}, and the
-    folders deliberately not scanned with the reason (stale copies, stray work-space)."""
+    folders deliberately not scanned with the reason (stale copies, stray work-space).
+
+    ``raw``: do not classify; keep every file whose name might be a methodology file, with
+    ``None`` for its ref (a helper process walks this way; the caller classifies)."""
     found: dict[str, tuple[N.FileRef, int, int]] = {}
     skipped: dict[str, str] = {}
     stack = [start]
@@ -64,11 +68,16 @@ def _walk(
                     elif why != "skipped":
                         skipped[rel] = why
                     continue
-                ref = known.get(rel) if known else None
-                if ref is None:
-                    ref = N.classify(rel)
-                if ref is None:
-                    continue
+                if raw:
+                    if not N.might_be_methodology(name):
+                        continue
+                    ref = None
+                else:
+                    ref = known.get(rel) if known else None
+                    if ref is None:
+                        ref = N.classify(rel)
+                    if ref is None:
+                        continue
                 st = entry.stat()
                 found[rel] = (ref, st.st_mtime_ns, st.st_size)
             except OSError:
@@ -76,7 +85,23 @@ def _walk(
     return found, skipped
 
 
-PARALLEL_MIN_FILES = 2000
+def _classified(
+    raw: dict[str, tuple[None, int, int]], known: dict[str, N.FileRef]
+) -> dict[str, tuple[N.FileRef, int, int]]:
+    """A raw walk's files with their refs (from ``known`` where possible)."""
+    found = {}
+    for rel, (_none, mtime, size) in raw.items():
+        ref = known.get(rel)
+        if ref is None:
+            ref = N.classify(rel)
+            if ref is None:
+                continue
+        found[rel] = (ref, mtime, size)
+    return found
+
+
+PARALLEL_MIN_FILES = 2000  # a spawned helper pays off from here
+FORK_MIN_FILES = 100  # a forked one from here
 
 
 def derive_unit(
@@ -114,6 +139,21 @@ def _spawn_helper():
         return None
 
 
+def read_units(
+    root: str,
+    units: dict[str, list[str]],
+    items: list[tuple[str, N.FileRef, int, int]],
+    folders: dict[str, tuple[str, ...]],
+    settings: Settings,
+) -> dict:
+    """Read ``items`` and derive ``units`` from them: a helper process's share of a load."""
+    docs = {rel: read_doc(root, ref, size, mtime) for rel, ref, size, mtime in items}
+    derived = {
+        unit: derive_unit(unit, docs, members, folders, settings) for unit, members in units.items()
+    }
+    return {"docs": docs, "derived": derived}
+
+
 def _read_all(
     root: str,
     to_read: dict[str, tuple[str, N.FileRef, int, int]],
@@ -127,14 +167,18 @@ def _read_all(
     early=None,
 ) -> dict:
     """Read ``to_read``; returns {unit: derived} for the units a helper process derived, and
-    the parsed docs under the key "\\0docs". A large cold load hands about half of the plans
-    (read and derived) to a helper process: parsing is CPU-bound Python and the GIL rules
-    out threads."""
+    the parsed docs under the key "\\0docs". A cold load hands about half of the plans (read
+    and derived) to a helper process: parsing is CPU-bound Python and the GIL rules out
+    threads. On Linux the helper is forked (it starts at once, with everything imported);
+    elsewhere a spawned interpreter pays off only for large loads."""
     out: dict = {}
     parsed: dict[str, Doc] = {}
+    forked: _fork.Forked | None = None
     helper = None
     theirs: list[str] = []
-    if len(to_read) >= PARALLEL_MIN_FILES and _parallel_allowed():
+    use_fork = _fork.available() and len(to_read) >= FORK_MIN_FILES
+    use_spawn = not use_fork and len(to_read) >= PARALLEL_MIN_FILES and _parallel_allowed()
+    if use_fork or use_spawn:
         import threading
 
         budget = len(to_read) // 2  # the parent also walks, unpickles and assembles
@@ -144,11 +188,26 @@ def _read_all(
                 break
             theirs.append(unit)
             count += len(units[unit])
+        their_units = {u: sorted(units[u]) for u in theirs}
+        their_items = [to_read[r] for u in theirs for r in units[u]]
+        their_folders = {u: folders_by_feature.get(u, ()) for u in theirs}
+    if use_fork and theirs:
+        if any(item[1].kind == N.PARALLEL_JSON for item in to_read.values()):
+            from .parse import _parallel_validator
+
+            _parallel_validator()  # built once, before the fork, not by both processes
+        try:
+            forked = _fork.Forked(
+                read_units, root, their_units, their_items, their_folders, settings
+            )
+        except OSError:  # no processes here: read them all ourselves
+            theirs = []
+    elif use_spawn and theirs:
         job = {
             "root": root,
-            "units": {u: sorted(units[u]) for u in theirs},
-            "items": [to_read[r] for u in theirs for r in units[u]],
-            "folders": {u: folders_by_feature.get(u, ()) for u in theirs},
+            "units": their_units,
+            "items": their_items,
+            "folders": their_folders,
             "settings": settings,
         }
         result: list[bytes] = []
@@ -182,11 +241,14 @@ def _read_all(
         if progress is not None and i % 250 == 0:
             progress(done + i, total)
     if theirs:
-        talker.join()
         answer = None
         try:
-            if helper is not None and helper.returncode == 0 and result and result[0]:
-                answer = pickle.loads(result[0])
+            if forked is not None:
+                answer = forked.result()
+            else:
+                talker.join()
+                if helper is not None and helper.returncode == 0 and result and result[0]:
+                    answer = pickle.loads(result[0])
         except Exception:
             answer = None
         if isinstance(answer, dict) and set(answer.get("derived", {})) == set(theirs):
@@ -431,12 +493,32 @@ class Workspace:
         self._settings = settings
         self._cache = cache
         root_s = str(root)
+        # Warm: a forked helper walks and stats the tree while this process unpickles the
+        # cache (the two cost about the same on a large workspace).
+        walker = None
+        if cache and _fork.available() and _cache_file(root_s).is_file():
+            try:
+                walker = _fork.Forked(_walk, root_s, "", None, True)
+            except OSError:
+                walker = None
         cache_data = _read_cache(root_s) if cache else {}
         # Cold: start the helper now so that its start-up overlaps the walk.
-        early = _spawn_helper() if not cache_data and _parallel_allowed() else None
+        early = (
+            _spawn_helper()
+            if not cache_data and _parallel_allowed() and not _fork.available()
+            else None
+        )
         cached_refs: dict[str, N.FileRef] = cache_data.get("refs", {})
         cached_stats: dict[str, tuple[int, int, str | None]] = cache_data.get("stats", {})
-        found, skipped = _walk(root_s, known=cached_refs)
+        found = None
+        if walker is not None:
+            try:
+                found, skipped = walker.result()
+                found = _classified(found, cached_refs)
+            except Exception:
+                found = None
+        if found is None:
+            found, skipped = _walk(root_s, known=cached_refs)
         if names is not None:
             names(_names_from({rel: ref for rel, (ref, _m, _s) in found.items()}))
         cached_derived: dict = cache_data.get("derived", {})
@@ -758,8 +840,7 @@ class Workspace:
         path = (root / rel).resolve()
         if path != root and root not in path.parents:
             raise ValueError(f"{rel} is outside the workspace")
-        with open(path, "rb") as fh:
-            data = fh.read(limit + 1)
+        data = read_head(str(path), path.stat().st_size, limit)
         text = decode(data[:limit])
         if len(data) > limit:
             text += f"\n\n[… truncated: only the first {limit // (1024 * 1024)} MB are shown]\n"
@@ -873,7 +954,7 @@ def load(
     path = Path(root).expanduser().resolve()
     if not path.is_dir():
         raise NotADirectoryError(f"{root} is not a folder")
-    with _gc_paused():
+    with _gc_paused(freeze=True):
         ws = Workspace._load(
             path, cache=cache, settings=Settings(now, stale_days), progress=progress, names=names
         )
@@ -883,14 +964,21 @@ def load(
 
 
 @contextmanager
-def _gc_paused():
+def _gc_paused(freeze: bool = False):
     """Loading allocates many small objects and frees almost none: the cyclic GC would run
-    hundreds of times for nothing (it costs ~40% of a load on a large workspace)."""
+    hundreds of times for nothing (it costs ~40% of a load on a large workspace).
+
+    ``freeze``: move everything alive to the GC's permanent generation on the way out, so
+    that the first collection after a load does not walk the whole new snapshot (a quarter
+    of a second on a large workspace). Snapshots hold no reference cycles, so reference
+    counting still frees a snapshot the moment it is replaced."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        if freeze:
+            gc.freeze()
         if was_enabled:
             gc.enable()
 

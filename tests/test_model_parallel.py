@@ -1,0 +1,63 @@
+"""A load split across a helper process gives exactly what one process gives."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from wsbuilder import execution_md, make_workspace, plan_md, subplan_md
+
+from llmflow_tui.model import _fork, load
+from llmflow_tui.model.workspace import FORK_MIN_FILES
+
+NOW = 1_795_000_000.0
+
+
+def _big_workspace(root):
+    """Enough plans (in several states, with problems) to cross the helper threshold."""
+    files = {}
+    for i in range(FORK_MIN_FILES // 4 + 5):
+        f = f"F{i:03d}"
+        base = f"work-space/plans/{f}"
+        files[f"{base}/PLAN_{f}.md"] = plan_md(f, [("1.1", "One"), ("1.2", "Two")])
+        files[f"{base}/subplans/SUBPLAN_{f}_11.md"] = subplan_md(f, "1.1")
+        files[f"{base}/execution/EXECUTION_TASK_{f}_11_01.md"] = execution_md(
+            f, "1.1", status="✅ Complete" if i % 2 else "In Progress"
+        )
+        if i % 3 == 0:
+            files[f"{base}/execution/feedbacks/APPROVED_11.md"] = "ok"
+        if i % 7 == 0:
+            files[f"{base}/parallel.json"] = json.dumps(
+                {"achievements": [{"achievement_id": "1.2", "dependencies": ["1.1", "9.9"]}]}
+            )
+        if i % 11 == 0:
+            files[f"{base}/parallel.json"] = '{"achievements": [ broken'
+    return make_workspace(root, files)
+
+
+@pytest.mark.skipif(not _fork.available(), reason="needs fork and two CPUs")
+def test_forked_cold_and_warm_loads_equal_a_single_process_load(tmp_path, monkeypatch):
+    root = _big_workspace(tmp_path / "ws")
+    monkeypatch.setenv("LLMFLOW_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("LLMFLOW_NO_PARALLEL", "1")
+    alone = load(root, cache=False, now=NOW)
+    monkeypatch.delenv("LLMFLOW_NO_PARALLEL")
+    split = load(root, cache=True, now=NOW)  # cold, half of it read by a forked helper
+    warm = load(root, cache=True, now=NOW)  # the tree walked by a forked helper
+    assert alone.plans == split.plans == warm.plans
+    assert alone.problems == split.problems == warm.problems
+    assert len(alone.plans) > FORK_MIN_FILES // 4
+    assert any("invalid JSON" in p.message for p in split.problems)
+    assert any("9.9" in p.message for p in split.problems)
+
+
+@pytest.mark.skipif(not _fork.available(), reason="needs fork")
+def test_a_failing_helper_is_replaced_by_the_parent(tmp_path, monkeypatch):
+    root = _big_workspace(tmp_path / "ws")
+    expected = load(root, cache=False, now=NOW)
+
+    def boom(*_args):
+        raise RuntimeError("helper died")
+
+    monkeypatch.setattr("llmflow_tui.model.workspace.read_units", boom)
+    assert load(root, cache=False, now=NOW) == expected

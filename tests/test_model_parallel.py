@@ -61,3 +61,46 @@ def test_a_failing_helper_is_replaced_by_the_parent(tmp_path, monkeypatch):
 
     monkeypatch.setattr("llmflow_tui.model.workspace.read_units", boom)
     assert load(root, cache=False, now=NOW) == expected
+
+
+def test_the_walk_split_in_shares_covers_the_tree_exactly_once(tmp_path):
+    from llmflow_tui.model.workspace import _walk
+
+    root = _big_workspace(tmp_path / "ws")
+    make_workspace(
+        root,
+        {
+            "PLAN_LEGACY.md": plan_md("LEGACY"),
+            "work-space/subplans/SUBPLAN_LEGACY_11.md": subplan_md("LEGACY", "1.1"),
+            "work-space/plans/a_paused/P/PLAN_P.md": plan_md("P"),
+            "work-space/plans/a_paused/PLAN_LOOSE.md": plan_md("LOOSE"),
+            "work-space/plans/F001/F001-old/PLAN_F001.md": plan_md("F001"),
+            "work-space/work-space/plans/X/PLAN_X.md": plan_md("X"),
+        },
+    )
+    whole, skipped = _walk(str(root), raw=True)
+    shares = [_walk(str(root), raw=True, part=(k, 3)) for k in range(3)]
+    merged = {}
+    for found, _ in shares:
+        assert found  # every share has work
+        assert not set(found) & set(merged)  # disjoint
+        merged.update(found)
+    assert merged == whole
+    assert {k: v for _, s in shares for k, v in s.items()} == skipped
+    assert set(skipped) == {"work-space/plans/F001/F001-old", "work-space/work-space"}
+
+
+def test_a_pickled_plan_reads_its_achievements_back_on_first_use(tmp_path):
+    import dataclasses
+    import pickle
+
+    root = _big_workspace(tmp_path / "ws")
+    plan = load(root, cache=False, now=NOW).plans[0]
+    back = pickle.loads(pickle.dumps(plan))
+    assert "achievements" not in back.__dict__  # still a blob
+    assert back.tally == plan.tally and back.progress == plan.progress
+    assert back == plan  # equality reads them back
+    assert "achievements" in back.__dict__
+    # A copy with other achievements gets its own counts.
+    fewer = dataclasses.replace(back, achievements=back.achievements[:1])
+    assert fewer.tally.total == 1 and fewer.progress[1] == 1

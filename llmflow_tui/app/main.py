@@ -217,6 +217,9 @@ class LlmflowApp(App):
         self.last_update_seconds: float | None = None
         self._filter_timer = None  # the pending (debounced) filter pass, if any
         self._can_edit: bool | None = None  # last footer state of "e"
+        # perf_counter() when plan names, then complete states, were first painted
+        # (read by benchmarks/bench_app.py).
+        self.timings: dict[str, float] = {"created": time.perf_counter()}
 
     # -- lifecycle ---------------------------------------------------------------------
     def get_default_screen(self) -> Screen:
@@ -313,7 +316,13 @@ class LlmflowApp(App):
         with self._lock:
             self._latest = ws
         self.post_message(WorkspaceLoaded(ws, time.perf_counter() - started, why))
-        ws.save_cache()  # after the screen has what it needs
+
+    @work(thread=True, exclusive=True, group="cache", exit_on_error=False)
+    def _save_cache(self, ws: Workspace) -> None:
+        """Write the parse cache once the screen shows the snapshot (pickling holds the GIL:
+        done earlier, it would delay that first paint)."""
+        ws.save_cache()
+        self.timings.setdefault("cache_saved", time.perf_counter())
 
     @work(exclusive=True, group="watch", exit_on_error=False)
     async def _watch(self) -> None:
@@ -386,6 +395,7 @@ class LlmflowApp(App):
     def on_names_scanned(self, message: NamesScanned) -> None:
         if self.ws is None:
             self.query_one(PlanTree).show_names(self.root.name, message.names)
+            self._mark_painted("names")
             self._update_topbar(f"{len(message.names)} plans found; reading files…")
 
     def on_load_progressed(self, message: LoadProgressed) -> None:
@@ -400,6 +410,8 @@ class LlmflowApp(App):
             f"{len(message.ws.problems)} problems in {message.seconds * 1000:.0f} ms"
         )
         self.show(message.ws)
+        ws = message.ws
+        self.call_after_refresh(lambda: self._save_cache(ws))
         if self._pending:
             self.queue_changes(set())  # changes that arrived while it was loading
 
@@ -473,6 +485,8 @@ class LlmflowApp(App):
         """Show a snapshot: every pane updates in place (selection, expansion, scroll kept)."""
         first = self.ws is None
         self.ws = ws
+        if first:
+            self._mark_painted("complete")
         tree = self.query_one(PlanTree)
         tree.show(self.root.name, ws.plans, ws.grammaplans)
         progress = self.query_one(ProgressPane)
@@ -480,7 +494,7 @@ class LlmflowApp(App):
         progress.show(self.visible_plans())
         errors = sum(1 for p in ws.problems if p.severity == "error")
         warnings = len(ws.problems) - errors
-        achievements = sum(len(p.achievements) for p in ws.plans)
+        achievements = sum(p.tally.total for p in ws.plans)
         live = (" · watching" + (" (polling)" if self.poll else "")) if self.watch_enabled else ""
         self._update_topbar(
             f"{_n(len(ws.plans), 'plan')} · {_n(achievements, 'achievement')}"
@@ -494,6 +508,12 @@ class LlmflowApp(App):
         if first or can_edit != self._can_edit:  # copy/save/edit may have become possible
             self._can_edit = can_edit
             self.refresh_bindings()
+
+    def _mark_painted(self, what: str) -> None:
+        def mark() -> None:
+            self.timings.setdefault(what, time.perf_counter())
+
+        self.call_after_refresh(mark)
 
     def visible_plans(self):
         """The plans the filter lets through (all of them without a filter)."""

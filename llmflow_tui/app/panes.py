@@ -12,9 +12,10 @@ messages; none of them touches the filesystem or app state.
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from rich.text import Text
+from rich.text import Span, Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -53,29 +54,40 @@ class NodeRef:
     label: str | None = None  # group name
 
 
+def spans_text(parts: list[tuple[str, str]]) -> Text:
+    """One Text from (text, style) parts, built with spans (``Text.append`` per part costs
+    several times more, and a tree of thousands of plans makes a label per plan)."""
+    plain: list[str] = []
+    spans: list[Span] = []
+    pos = 0
+    for part, style in parts:
+        end = pos + len(part)
+        if style:
+            spans.append(Span(pos, end, style))
+        plain.append(part)
+        pos = end
+    return Text("".join(plain), spans=spans)
+
+
 def plan_label(plan: Plan) -> Text:
     icon, style = PLAN_ICON.get(plan.state, ("?", ""))
-    done, total = plan.progress
-    text = Text()
-    text.append(f"{icon} ", style=style)
-    text.append(plan.name, style="bold" if plan.state != "not_started" else "")
-    text.append(f"  {done}/{total}", style="dim")
-    flags = []
-    needs_fix = sum(1 for a in plan.achievements if a.state == "needs_fix")
-    stale = sum(1 for a in plan.achievements if "stale" in a.flags)
-    if needs_fix:
-        flags.append((f" fix:{needs_fix}", "red"))
-    if stale:
-        flags.append((f" stale:{stale}", "yellow"))
+    tally = plan.tally
+    parts = [
+        (f"{icon} ", style),
+        (plan.name, "bold" if plan.state != "not_started" else ""),
+        (f"  {tally.approved}/{tally.total}", "dim"),
+    ]
+    if tally.needs_fix:
+        parts.append((f" fix:{tally.needs_fix}", "red"))
+    if tally.stale:
+        parts.append((f" stale:{tally.stale}", "yellow"))
     for m in plan.markers:
-        flags.append((f" [{m}]", "magenta"))
+        parts.append((f" [{m}]", "magenta"))
     if plan.orphan:
-        flags.append((" [orphan]", "magenta"))
+        parts.append((" [orphan]", "magenta"))
     if plan.archived:
-        flags.append((" [archived]", "dim"))
-    for t, s in flags:
-        text.append(t, style=s)
-    return text
+        parts.append((" [archived]", "dim"))
+    return spans_text(parts)
 
 
 def achievement_label(a: Achievement) -> Text:
@@ -164,8 +176,35 @@ class PlanTree(Tree[NodeRef]):
         self._filled: dict[str, Plan] = {}  # the snapshot its achievement nodes show
 
     # -- building --------------------------------------------------------------------
+    def process_label(self, label) -> Text:
+        # Our labels are one-line Text already: skip Tree's markup parse and line split.
+        if isinstance(label, Text) and "\n" not in label.plain:
+            return label
+        return super().process_label(label)
+
+    def _invalidate(self) -> None:
+        if getattr(self, "_batching", False):
+            self._batch_dirty = True  # one invalidation when the batch ends
+            return
+        super()._invalidate()
+
+    @contextmanager
+    def _batch(self):
+        """Add or remove many nodes with one invalidation (each one refreshes the tree)."""
+        self._batching, self._batch_dirty = True, False
+        try:
+            yield
+        finally:
+            self._batching = False
+            if self._batch_dirty:
+                super()._invalidate()
+
     def show_names(self, root_label: str, names: tuple[tuple[str, str | None], ...]) -> None:
         """Plan names from file names only, before anything is read."""
+        with self._batch():
+            self._show_names(root_label, names)
+
+    def _show_names(self, root_label: str, names: tuple[tuple[str, str | None], ...]) -> None:
         self.root.set_label(Text(root_label, style="bold"))
         for name, group in names:
             if name in self._plan_nodes:
@@ -178,6 +217,10 @@ class PlanTree(Tree[NodeRef]):
 
     def show(self, root_label: str, plans: tuple[Plan, ...], grammaplans=()) -> None:
         """Show a snapshot; existing nodes are updated in place."""
+        with self._batch():
+            self._show(root_label, plans, grammaplans)
+
+    def _show(self, root_label: str, plans: tuple[Plan, ...], grammaplans=()) -> None:
         cursor = self.cursor_node.data if self.cursor_node is not None else None
         approved = sum(p.progress[0] for p in plans)
         total = sum(p.progress[1] for p in plans)
@@ -212,13 +255,13 @@ class PlanTree(Tree[NodeRef]):
                 node = parent.add(
                     plan_label(plan), data=NodeRef("plan", plan=plan.name), before=before
                 )
-                node.allow_expand = bool(plan.achievements)
+                node.allow_expand = plan.tally.total > 0
                 self._plan_nodes[plan.name] = node
             elif self._shown.get(plan.name) is not plan:
                 label = plan_label(plan)
                 if node.label != label:
                     node.set_label(label)
-                node.allow_expand = bool(plan.achievements)
+                node.allow_expand = plan.tally.total > 0
                 if node.is_expanded:
                     self._fill_plan(node, plan)
             self._shown[plan.name] = plan
@@ -516,7 +559,7 @@ class ProgressPane(DataTable):
     def _fit_columns(self, plans: tuple[Plan, ...]) -> None:
         """Size the plan and progress columns to what is shown (the rest are fixed)."""
         name = max((len(p.name) for p in plans), default=4) + 3  # "✔? " icon
-        digits = max((len(str(len(p.achievements))) for p in plans), default=1)
+        digits = max((len(str(p.tally.total)) for p in plans), default=1)
         wanted = {"plan": min(max(name, 4), 28), "progress": 8 + 2 + 2 * digits}
         changed = False
         for key, width in wanted.items():
@@ -540,10 +583,8 @@ def bar(done: int, total: int, width: int = 10) -> Text:
 
 def progress_row(p: Plan, now: float | None = None) -> tuple:
     done, total = p.progress
-    running = sum(1 for a in p.achievements if a.state in ("executing", "awaiting_review"))
-    blocked = sum(1 for a in p.achievements if "blocked" in a.flags)
-    fix = sum(1 for a in p.achievements if a.state == "needs_fix")
-    stale = sum(1 for a in p.achievements if "stale" in a.flags)
+    running, blocked = p.tally.running, p.tally.blocked
+    fix, stale = p.tally.needs_fix, p.tally.stale
     icon, style = PLAN_ICON.get(p.state, ("?", ""))
     return (
         Text.assemble((f"{icon} ", style), p.name),
@@ -576,8 +617,7 @@ def velocity(p: Plan, now: float | None = None, days: float = 14.0) -> float | N
     """Approvals per day over the last ``days``; None when the dates do not allow it (fewer
     than two approvals, or all on one day — e.g. every mtime equal after a fresh clone)."""
     now = time.time() if now is None else now
-    stamps = [a.approved_at for a in p.achievements if a.approved_at is not None]
-    recent = [t for t in stamps if now - t <= days * 86400]
+    recent = [t for t in p.tally.approved_at if now - t <= days * 86400]
     if len(recent) < 2 or len({int(t // 86400) for t in recent}) < 2:
         return None
     return len(recent) / days
@@ -586,16 +626,15 @@ def velocity(p: Plan, now: float | None = None, days: float = 14.0) -> float | N
 def eta(p: Plan, now: float | None = None) -> str:
     """Days left at the recent velocity when dates allow it, else the remaining estimated
     effort in hours when every remaining achievement has one, else "—"."""
-    remaining = [a for a in p.achievements if a.state != "approved"]
+    remaining = p.tally.total - p.tally.approved
     if not remaining:
         return "done"
     v = velocity(p, now)
     if v:
-        return f"{len(remaining) / v:.0f}d"
-    hours = [a.effort.hours if a.effort else None for a in remaining]
-    if any(h is None for h in hours):
+        return f"{remaining / v:.0f}d"
+    if p.tally.hours_left is None:
         return "—"
-    return f"{sum(h for h in hours if h is not None):.0f}h"
+    return f"{p.tally.hours_left:.0f}h"
 
 
 class DependencyView(Static):

@@ -7,6 +7,7 @@ pickled into the persistent parse cache.
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import dataclass, field
 
 # Achievement workflow states, in the order FORMAT.md §9 decides them.
@@ -153,8 +154,58 @@ class Achievement:
 
 
 @dataclass(frozen=True)
+class Tally:
+    """A plan's counts, kept beside its achievements: a screen of plans needs nothing else,
+    and a plan read back from the parse cache unpickles its achievements on first use."""
+
+    approved: int = 0
+    total: int = 0
+    needs_fix: int = 0
+    stale: int = 0
+    running: int = 0  # executing or awaiting review
+    blocked: int = 0
+    approved_at: tuple[float, ...] = ()  # mtimes of the APPROVED files (velocity)
+    hours_left: float | None = None  # estimated effort of the rest; None if one is unknown
+
+    @classmethod
+    def of(cls, achievements: tuple[Achievement, ...]) -> Tally:
+        approved = needs_fix = stale = running = blocked = 0
+        stamps: list[float] = []
+        hours: float | None = 0.0
+        for a in achievements:
+            state = a.state
+            if state == APPROVED:
+                approved += 1
+                if a.approved_at is not None:
+                    stamps.append(a.approved_at)
+            else:
+                h = a.effort.hours if a.effort else None
+                hours = None if h is None or hours is None else hours + h
+                if state == NEEDS_FIX:
+                    needs_fix += 1
+                elif state in (EXECUTING, AWAITING_REVIEW):
+                    running += 1
+            if a.flags:
+                stale += STALE in a.flags
+                blocked += BLOCKED in a.flags
+        return cls(
+            approved,
+            len(achievements),
+            needs_fix,
+            stale,
+            running,
+            blocked,
+            tuple(sorted(stamps)),
+            hours,
+        )
+
+
+@dataclass(frozen=True)
 class Plan:
-    """A PLAN (or an orphan feature with no PLAN) and everything attached to it."""
+    """A PLAN (or an orphan feature with no PLAN) and everything attached to it.
+
+    Pickled (into the parse cache, or from a helper process), a plan keeps its achievements
+    as one pickled blob that is read back the first time ``achievements`` is asked for."""
 
     name: str  # the feature token
     path: str | None  # the PLAN file, relative; None for an orphan
@@ -179,17 +230,62 @@ class Plan:
     parallel_level: str | None
     orphan: bool
     archived: bool
+    # Worked out from the achievements (also by ``dataclasses.replace``).
+    tally: Tally = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "tally", Tally.of(self.achievements))
 
     @property
     def progress(self) -> tuple[int, int]:
-        approved = sum(1 for a in self.achievements if a.state == APPROVED)
-        return approved, len(self.achievements)
+        return self.tally.approved, self.tally.total
+
+    def __reduce__(self):
+        state = dict(self.__dict__)
+        if "achievements" in state:
+            blob = pickle.dumps(state.pop("achievements"), protocol=pickle.HIGHEST_PROTOCOL)
+        else:
+            blob = state.pop(_ACHIEVEMENTS_BLOB)
+        return (_restore_plan, (state, blob))
 
     def achievement(self, achievement_id: str) -> Achievement | None:
         for a in self.achievements:
             if a.id == achievement_id:
                 return a
         return None
+
+
+_ACHIEVEMENTS_BLOB = "_achievements_pickled"
+
+
+class _PickledAchievements:
+    """``Plan.achievements`` for a plan that came out of a pickle: unpickled on first use.
+
+    A non-data descriptor, so a plan built normally (or already read back) finds the tuple in
+    its own ``__dict__`` and never gets here."""
+
+    def __get__(self, plan, owner=None):
+        if plan is None:
+            return self
+        d = plan.__dict__
+        try:
+            blob = d[_ACHIEVEMENTS_BLOB]
+        except KeyError:
+            raise AttributeError("achievements") from None
+        value = pickle.loads(blob)
+        d["achievements"] = value
+        d.pop(_ACHIEVEMENTS_BLOB, None)
+        return value
+
+
+Plan.achievements = _PickledAchievements()  # type: ignore[assignment]
+
+
+def _restore_plan(state: dict, blob: bytes) -> Plan:
+    plan = Plan.__new__(Plan)
+    plan.__dict__.update(state)
+    plan.__dict__[_ACHIEVEMENTS_BLOB] = blob
+    return plan
 
 
 @dataclass(frozen=True)

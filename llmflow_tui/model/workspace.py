@@ -13,6 +13,7 @@ import hashlib
 import os
 import pickle
 import time
+import zlib
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,13 +34,19 @@ _UNIT_KINDS = frozenset(
 
 
 def _walk(
-    root: str, start: str = "", known: dict | None = None, raw: bool = False
+    root: str,
+    start: str = "",
+    known: dict | None = None,
+    raw: bool = False,
+    part: tuple[int, int] | None = None,
 ) -> tuple[dict[str, tuple[N.FileRef, int, int]], dict[str, str]]:
     """Every methodology file below ``root/start``: {rel: (ref, mtime_ns, size)}, and the
     folders deliberately not scanned with the reason (stale copies, stray work-space).
 
-    ``raw``: do not classify; keep every file whose name might be a methodology file, with
-    ``None`` for its ref (a helper process walks this way; the caller classifies)."""
+    ``raw``: do not classify; keep every file whose name might be a methodology file, as
+    {rel: (mtime_ns, size)} (helper processes walk this way; the caller classifies).
+    ``part=(k, n)``: walk only the k-th of n disjoint shares of the tree (whole folders at
+    depth ``SPLIT_DEPTH`` are shared out; files above that depth belong to share 0)."""
     found: dict[str, tuple[N.FileRef, int, int]] = {}
     skipped: dict[str, str] = {}
     stack = [start]
@@ -53,6 +60,18 @@ def _walk(
             if rel_dir:
                 skipped[rel_dir] = "folder cannot be read"
             continue
+        depth = rel_dir.count("/") + 1 if rel_dir else 0
+        if part is not None and depth < SPLIT_DEPTH:
+            mine = part[0] == 0  # files up here: share 0
+            if depth == SPLIT_DEPTH - 1:  # sub-folders here are shared out
+                entries = [
+                    e
+                    for e in entries
+                    if _share(f"{rel_dir}/{e.name}" if rel_dir else e.name, part)
+                    or not _is_real_dir(e)
+                ]
+            if not mine:
+                entries = [e for e in entries if _is_real_dir(e)]
         for entry in entries:
             name = entry.name
             rel = f"{rel_dir}/{name}" if rel_dir else name
@@ -69,9 +88,10 @@ def _walk(
                         skipped[rel] = why
                     continue
                 if raw:
-                    if not N.might_be_methodology(name):
-                        continue
-                    ref = None
+                    if N.might_be_methodology(name):
+                        st = entry.stat()
+                        found[rel] = (st.st_mtime_ns, st.st_size)
+                    continue
                 else:
                     ref = known.get(rel) if known else None
                     if ref is None:
@@ -86,11 +106,11 @@ def _walk(
 
 
 def _classified(
-    raw: dict[str, tuple[None, int, int]], known: dict[str, N.FileRef]
+    raw: dict[str, tuple[int, int]], known: dict[str, N.FileRef]
 ) -> dict[str, tuple[N.FileRef, int, int]]:
     """A raw walk's files with their refs (from ``known`` where possible)."""
     found = {}
-    for rel, (_none, mtime, size) in raw.items():
+    for rel, (mtime, size) in raw.items():
         ref = known.get(rel)
         if ref is None:
             ref = N.classify(rel)
@@ -100,8 +120,46 @@ def _classified(
     return found
 
 
+SPLIT_DEPTH = 3  # work-space/plans/<FEATURE>: where a workspace fans out
+
+
+def _share(rel: str, part: tuple[int, int]) -> bool:
+    return zlib.crc32(rel.encode("utf-8", "surrogatepass")) % part[1] == part[0]
+
+
+def _is_real_dir(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
+
+
+def _parallel_walk(root: str) -> list[_fork.Forked] | None:
+    """Two forked helpers walking disjoint halves of the tree, or None."""
+    walkers: list[_fork.Forked] = []
+    try:
+        for k in range(2):
+            walkers.append(_fork.Forked(_walk, root, "", None, True, (k, 2)))
+    except OSError:
+        for w in walkers:
+            w.cancel()
+        return None
+    return walkers
+
+
+def _walk_result(walkers: list[_fork.Forked]) -> tuple[dict, dict]:
+    raw: dict = {}
+    skipped: dict = {}
+    for w in walkers:
+        r, s = w.result()
+        raw.update(r)
+        skipped.update(s)
+    return raw, skipped
+
+
 PARALLEL_MIN_FILES = 2000  # a spawned helper pays off from here
 FORK_MIN_FILES = 100  # a forked one from here
+NAMES_FIRST_MIN_FILES = 300  # a load that reads this many files reports plan names first
 
 
 def derive_unit(
@@ -329,23 +387,22 @@ def _read_cache(root: str) -> dict:
     return {}
 
 
-def _write_cache(
-    root: str,
-    files: dict[str, N.FileRef],
-    owner: dict[str, str | None],
-    store: _DocStore,
-    derived: dict,
-) -> None:
+def _write_cache(ws: Workspace, derived: dict) -> None:
     """Docs are stored as one pickled blob per plan, so that a warm start unpickles only the
-    derived plans; a plan's docs are unpickled when one of its files changes."""
+    derived plans; a plan's docs are unpickled when one of its files changes. The structures
+    decided from file names are stored too, with the raw walk they came from: a start that
+    finds the very same walk reuses them as they are."""
     from ..fsio import atomic_write_bytes
 
     try:
+        store = ws._docs
         by_unit: dict[str | None, list[str]] = {}
-        for rel in files:
-            by_unit.setdefault(owner.get(rel), []).append(rel)
+        for rel in ws._files:
+            by_unit.setdefault(ws._owner.get(rel), []).append(rel)
         blobs: dict[str | None, bytes] = {}
-        stats: dict[str, tuple[int, int, str | None]] = {}
+        where: dict[str, str | None] = {}
+        stats: dict[str, tuple[int, int]] = {}
+        members: dict[str | None, frozenset[str]] = {}
         for unit, rels in by_unit.items():
             reused = store.blob_for(rels)
             if reused is not None:
@@ -354,18 +411,31 @@ def _write_cache(
                 blobs[unit] = pickle.dumps(
                     {r: store[r] for r in rels}, protocol=pickle.HIGHEST_PROTOCOL
                 )
+            members[unit] = frozenset(rels)
             for r in rels:
-                mtime, size = store.stat(r)
-                stats[r] = (mtime, size, unit)
+                where[r] = unit
+                stats[r] = store.stat(r)
         data = {
             "tag": _cache_tag(),
-            "root": root,
-            "refs": files,
-            "stats": stats,
+            "root": str(ws.root),
+            "refs": ws._files,
+            "where": where,
+            "docstats": stats,
+            "members": members,
             "blobs": blobs,
             "derived": derived,
         }
-        atomic_write_bytes(_cache_file(root), pickle.dumps(data, pickle.HIGHEST_PROTOCOL))
+        if ws._walk_raw is not None:
+            data["raw"] = ws._walk_raw
+            data["skipped"] = ws._skipped
+            data["names"] = (
+                ws._plan_folders,
+                ws._folders_by_feature,
+                ws._owner,
+                ws._loose,
+                ws._units,
+            )
+        atomic_write_bytes(_cache_file(str(ws.root)), pickle.dumps(data, pickle.HIGHEST_PROTOCOL))
     except Exception:  # the cache is an optimisation; never fail a load for it
         pass
 
@@ -470,6 +540,7 @@ class Workspace:
         "_by_name",
         "_cache",
         "_pending_cache",
+        "_walk_raw",
     )
 
     root: Path
@@ -495,13 +566,14 @@ class Workspace:
         root_s = str(root)
         # Warm: a forked helper walks and stats the tree while this process unpickles the
         # cache (the two cost about the same on a large workspace).
-        walker = None
+        walkers = None
         if cache and _fork.available() and _cache_file(root_s).is_file():
-            try:
-                walker = _fork.Forked(_walk, root_s, "", None, True)
-            except OSError:
-                walker = None
+            walkers = _parallel_walk(root_s)
         cache_data = _read_cache(root_s) if cache else {}
+        if walkers is not None and not cache_data:
+            for w in walkers:  # the cache turned out unusable: walk here, while it is cold
+                w.cancel()
+            walkers = None
         # Cold: start the helper now so that its start-up overlaps the walk.
         early = (
             _spawn_helper()
@@ -509,58 +581,86 @@ class Workspace:
             else None
         )
         cached_refs: dict[str, N.FileRef] = cache_data.get("refs", {})
-        cached_stats: dict[str, tuple[int, int, str | None]] = cache_data.get("stats", {})
-        found = None
-        if walker is not None:
+        cached_where: dict[str, str | None] = cache_data.get("where", {})
+        cached_stats: dict[str, tuple[int, int]] = cache_data.get("docstats", {})
+        raw = None
+        if walkers is not None:
             try:
-                found, skipped = walker.result()
-                found = _classified(found, cached_refs)
+                raw, skipped = _walk_result(walkers)
             except Exception:
-                found = None
-        if found is None:
-            found, skipped = _walk(root_s, known=cached_refs)
-        if names is not None:
-            names(_names_from({rel: ref for rel, (ref, _m, _s) in found.items()}))
+                raw = None
+        if raw is None:
+            raw, skipped = _walk(root_s, raw=True)
+        self._walk_raw = raw
         cached_derived: dict = cache_data.get("derived", {})
-        total = len(found)
-        dirty = not cached_stats or len(cached_stats) != total
-        # Everything below up to reading is decided from names alone.
-        self._files = {rel: ref for rel, (ref, _m, _s) in found.items()}
-        self._skipped = skipped
-        self._plan_folders = _plan_folders(self._files)
-        self._folders_by_feature = _invert(self._plan_folders)
-        self._owner = {rel: _unit_of(ref, self._plan_folders) for rel, ref in self._files.items()}
-        self._loose = {rel for rel, unit in self._owner.items() if unit is None}
-        self._units = {}
-        for rel, unit in self._owner.items():
-            if unit is not None:
-                self._units.setdefault(unit, set()).add(rel)
         docs = _DocStore()
-        if cached_stats:
-            docs.blobs = cache_data.get("blobs", {})
-            members: dict[object, set[str]] = {}
-            for rel, (_m, _s, key) in cached_stats.items():
-                members.setdefault(key, set()).add(rel)
-            docs.members = {k: frozenset(v) for k, v in members.items()}
-        to_read: dict[str, tuple[str, N.FileRef, int, int]] = {}
-        for rel, (ref, mtime, size) in found.items():
-            old = cached_stats.get(rel)
-            if old is not None and old[0] == mtime and old[1] == size and old[2] in docs.blobs:
-                docs.where[rel] = old[2]
-                docs.stats[rel] = (mtime, size)
-            else:
-                to_read[rel] = (rel, ref, size, mtime)
+        if cache_data.get("raw") == raw and cache_data.get("skipped") == skipped:
+            # Nothing was added, removed or touched since the cache was written: every
+            # structure decided from names alone is the cached one.
+            (
+                self._plan_folders,
+                self._folders_by_feature,
+                self._owner,
+                self._loose,
+                self._units,
+            ) = cache_data["names"]
+            self._files = cached_refs
+            self._skipped = skipped
+            docs.blobs = cache_data["blobs"]
+            docs.members = cache_data["members"]
+            docs.where = cached_where
+            docs.stats = cached_stats
+            to_read: dict[str, tuple[str, N.FileRef, int, int]] = {}
+            total = len(self._files)
+            dirty = False
+            unchanged = True
+        else:
+            found = _classified(raw, cached_refs)
+            total = len(found)
+            # Rewrite a cache that lacks the raw walk, so that the next start can skip this.
+            dirty = not cached_stats or len(cached_stats) != total or "raw" not in cache_data
+            unchanged = False
+            # Everything below up to reading is decided from names alone.
+            self._files = {rel: ref for rel, (ref, _m, _s) in found.items()}
+            self._skipped = skipped
+            self._plan_folders = _plan_folders(self._files)
+            self._folders_by_feature = _invert(self._plan_folders)
+            self._owner = {
+                rel: _unit_of(ref, self._plan_folders) for rel, ref in self._files.items()
+            }
+            self._loose = {rel for rel, unit in self._owner.items() if unit is None}
+            self._units = {}
+            for rel, unit in self._owner.items():
+                if unit is not None:
+                    self._units.setdefault(unit, set()).add(rel)
+            if cached_stats:
+                docs.blobs = cache_data.get("blobs", {})
+                docs.members = cache_data.get("members", {})
+            to_read = {}
+            for rel, (ref, mtime, size) in found.items():
+                key = cached_where.get(rel, _NO_KEY)
+                if key in docs.blobs and cached_stats.get(rel) == (mtime, size):
+                    docs.where[rel] = key
+                    docs.stats[rel] = (mtime, size)
+                else:
+                    to_read[rel] = (rel, ref, size, mtime)
         self._docs = docs
+        if names is not None and len(to_read) >= NAMES_FIRST_MIN_FILES:
+            # A long read is coming: the caller can show plan names meanwhile.
+            names(_names_from(self._files))
         self._derived = {}
         now = settings.now if settings.now is not None else time.time()
-        signatures: dict[str, tuple] = {}
+        signatures: dict[str, bytes] = {}
         for unit in self._units:
-            members = self._units[unit]
-            if any(r in to_read for r in members):
-                continue
-            sig = self._signature(unit)
-            signatures[unit] = sig
             hit = cached_derived.get(unit)
+            if unchanged and hit is not None:
+                sig = hit[0]  # the same files with the same stats: the same signature
+            else:
+                members = self._units[unit]
+                if any(r in to_read for r in members):
+                    continue
+                sig = self._signature(unit)
+            signatures[unit] = sig
             # A derived plan is reused only for the same files and while no stale flag flips.
             if hit is not None and hit[0] == sig and hit[1] <= now < hit[2][2]:
                 self._derived[unit] = hit[2]
@@ -609,17 +709,20 @@ class Workspace:
             return False
         self._pending_cache = None
         with _gc_paused():
-            _write_cache(str(self.root), self._files, self._owner, self._docs, pending)
+            _write_cache(self, pending)
         return True
 
-    def _signature(self, unit: str) -> tuple:
+    def _signature(self, unit: str) -> bytes:
+        """A digest of what a derived plan depends on: its files with their stats, its
+        folders and the staleness setting."""
         docs = self._docs
         members = sorted(self._units.get(unit, ()))
-        return (
+        key = (
             self._folders_by_feature.get(unit),
             self._settings.stale_days,
             tuple((r, *docs.stat(r)) for r in members),
         )
+        return hashlib.blake2b(pickle.dumps(key, protocol=4), digest_size=16).digest()
 
     def _derive(self, unit: str) -> tuple[Plan | None, tuple[Problem, ...], float]:
         return derive_unit(
@@ -684,6 +787,7 @@ class Workspace:
     def _apply(self, changed_paths: Iterable[str | Path]) -> Workspace:
         new = Workspace.__new__(Workspace)
         new._pending_cache = None
+        new._walk_raw = None  # the files changed since that walk
         new.root = self.root
         new._settings = self._settings
         new._cache = self._cache
@@ -950,7 +1054,11 @@ def load(
     names: Callable[[tuple[tuple[str, str | None], ...]], None] | None = None,
 ) -> Workspace:
     """Read a workspace. Raises ``NotADirectoryError`` only when ``root`` is not a folder;
-    nothing inside the workspace can make it raise."""
+    nothing inside the workspace can make it raise.
+
+    ``names``: called with (plan name, group) pairs before the files are read, when that
+    reading will take a while (a cold start); ``progress``: called with (done, total) files.
+    ``write_cache=False`` leaves the cache to ``save_cache()``."""
     path = Path(root).expanduser().resolve()
     if not path.is_dir():
         raise NotADirectoryError(f"{root} is not a folder")

@@ -27,13 +27,12 @@ sys.path.insert(0, str(HERE))
 
 from generate import generate  # noqa: E402
 
-from llmflow_tui.app.main import LlmflowApp  # noqa: E402
-from llmflow_tui.app.panes import PlanTree  # noqa: E402
 
-
-async def start(root: Path, cache: bool) -> tuple[float, float, LlmflowApp]:
+async def start(root: Path, cache: bool):
     """Seconds from creating the app to plan names painted, and to complete states painted
     (the app stamps both after the screen refresh that shows them)."""
+    from llmflow_tui.app.main import LlmflowApp
+
     app = LlmflowApp(root, watch=False, cache=cache)
     async with app.run_test(size=(120, 40)) as pilot:
         # Poll coarsely: a tight loop here would steal the GIL from the loader.
@@ -46,6 +45,9 @@ async def start(root: Path, cache: bool) -> tuple[float, float, LlmflowApp]:
 
 
 async def write_latency(root: Path, writes: int) -> list[float]:
+    from llmflow_tui.app.main import LlmflowApp
+    from llmflow_tui.app.panes import PlanTree
+
     app = LlmflowApp(root, watch=True, cache=True)
     samples = []
     async with app.run_test(size=(120, 40)) as pilot:
@@ -106,6 +108,9 @@ def main() -> None:
     ap.add_argument("--root", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
+        from llmflow_tui.model.workspace import prefetch
+
+        prefetch(args.root)  # as `llmflow` does: the tree is walked while Textual imports
         print(json.dumps(one_start(args.root, args.one == "warm")))
         return
     root = generate(args.dir / f"ws{args.scale}x", args.scale)

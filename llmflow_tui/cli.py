@@ -149,9 +149,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_app(args: argparse.Namespace) -> int:
+    root = _workspace_arg(args.workspace)
+    from .model.workspace import prefetch
+
+    prefetch(root)  # helper processes walk the tree while Textual imports
     from .app import run_app
 
-    return run_app(_workspace_arg(args.workspace), poll=args.poll) or 0
+    return run_app(root, poll=args.poll) or 0
 
 
 def build_parser(command: str | None) -> argparse.ArgumentParser:

@@ -253,6 +253,31 @@ def test_apply_on_a_warm_snapshot(tmp_path, cache_dir):
     assert after == load(root, cache=False, now=NOW)
 
 
+def test_an_unchanged_warm_start_reads_only_the_plans_until_more_is_needed(tmp_path, cache_dir):
+    root = tmp_path / "ws"
+    _seed(root)
+    (root / "work-space/plans/GRAMMAPLAN_ALL.md").write_text("# GRAMMAPLAN: All\n\n| PLAN_F |\n")
+    cold = load(root, cache=True, now=NOW)
+    warm = load(root, cache=True, now=NOW)
+    assert warm._index is not None  # names, refs and documents still pickled
+    assert warm == cold and warm.files == cold.files
+    assert warm.grammaplans == cold.grammaplans and warm.grammaplans
+    rel = "work-space/plans/F/execution/EXECUTION_TASK_F_11_01.md"
+    assert warm.doc(rel) == cold.doc(rel)  # read from the index on demand
+    assert warm._index is None
+
+
+def test_a_warm_start_on_a_later_day_works_stale_flags_out_again(tmp_path, cache_dir):
+    root = tmp_path / "ws"
+    _seed(root)
+    load(root, cache=True, now=NOW)
+    later = NOW + 30 * 86400
+    warm = load(root, cache=True, now=later)
+    fresh = load(root, cache=False, now=later)
+    assert warm == fresh
+    assert "stale" in fresh.plan("F").achievement("1.1").flags
+
+
 # -- the fast parallel.json check never hides a schema error --------------------------------
 
 _json_scalars = st.one_of(

@@ -15,6 +15,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from rich.cells import cell_len
 from rich.text import Span, Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -181,6 +182,12 @@ class PlanTree(Tree[NodeRef]):
         if isinstance(label, Text) and "\n" not in label.plain:
             return label
         return super().process_label(label)
+
+    def get_label_width(self, node: TreeNode[NodeRef]) -> int:
+        # Tree measures every line on each rebuild by rendering its label; the icon and the
+        # label's own width give the same number for a fraction of the cost.
+        icon = self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE
+        return (cell_len(icon) if node.allow_expand else 0) + node.label.cell_len
 
     def _invalidate(self) -> None:
         if getattr(self, "_batching", False):

@@ -12,6 +12,7 @@ import gc
 import hashlib
 import os
 import pickle
+import threading
 import time
 import zlib
 from collections.abc import Callable, Iterable
@@ -144,6 +145,30 @@ def _parallel_walk(root: str) -> list[_fork.Forked] | None:
         for w in walkers:
             w.cancel()
         return None
+    return walkers
+
+
+_PREFETCHED: dict[str, tuple[float, list[_fork.Forked]]] = {}
+PREFETCH_FRESH_SECONDS = 10.0
+
+
+def prefetch(root: str | Path) -> None:
+    """Start walking ``root`` in helper processes now (say, while a UI imports itself); a
+    ``load`` of the same folder within a few seconds uses that walk."""
+    path = Path(root).expanduser().resolve()
+    if not _fork.available() or not path.is_dir():
+        return
+    walkers = _parallel_walk(str(path))
+    if walkers is not None:
+        _PREFETCHED[str(path)] = (time.monotonic(), walkers)
+
+
+def _take_prefetched(root: str) -> list[_fork.Forked] | None:
+    started, walkers = _PREFETCHED.pop(root, (0.0, None))
+    if walkers is not None and time.monotonic() - started > PREFETCH_FRESH_SECONDS:
+        for w in walkers:  # too old to stand for the tree now
+            w.cancel()
+        walkers = None
     return walkers
 
 
@@ -342,6 +367,13 @@ def _rel_of(root: Path, path: str | Path) -> str | None:
     return s
 
 
+def _unpickle_index(cache_data: dict) -> dict:
+    try:
+        return pickle.loads(cache_data["index"]) if "index" in cache_data else {}
+    except Exception:  # a damaged cache is simply not used
+        return {}
+
+
 def _cache_file(root: str) -> Path:
     base = os.environ.get("LLMFLOW_CACHE_DIR")
     if not base:
@@ -415,26 +447,34 @@ def _write_cache(ws: Workspace, derived: dict) -> None:
             for r in rels:
                 where[r] = unit
                 stats[r] = store.stat(r)
-        data = {
-            "tag": _cache_tag(),
-            "root": str(ws.root),
+        index = {
             "refs": ws._files,
             "where": where,
             "docstats": stats,
             "members": members,
             "blobs": blobs,
-            "derived": derived,
-        }
-        if ws._walk_raw is not None:
-            data["raw"] = ws._walk_raw
-            data["skipped"] = ws._skipped
-            data["names"] = (
+            "names": (
                 ws._plan_folders,
                 ws._folders_by_feature,
                 ws._owner,
                 ws._loose,
                 ws._units,
-            )
+            ),
+        }
+        data = {
+            "tag": _cache_tag(),
+            "root": str(ws.root),
+            # Pickled inside the pickle: a warm start that finds nothing changed reads the
+            # plans and leaves this for later.
+            "index": pickle.dumps(index, pickle.HIGHEST_PROTOCOL),
+            "nfiles": len(ws._files),
+            "units": len(ws._units),
+            "derived": derived,
+            "assembled": (ws.grammaplans, ws.problems),
+        }
+        if ws._walk_raw is not None:
+            data["raw"] = ws._walk_raw
+            data["skipped"] = ws._skipped
         atomic_write_bytes(_cache_file(str(ws.root)), pickle.dumps(data, pickle.HIGHEST_PROTOCOL))
     except Exception:  # the cache is an optimisation; never fail a load for it
         pass
@@ -516,6 +556,29 @@ class _DocStore:
 _NO_KEY = object()
 
 
+class _Indexed:
+    """A Workspace attribute that a warm start leaves in the pickled index until something
+    needs it (showing a snapshot needs only the plans; ``apply`` and ``doc`` need these)."""
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.slot = getattr(owner, "_v" + name)
+
+    def __get__(self, ws, owner=None):
+        if ws is None:
+            return self
+        try:
+            return self.slot.__get__(ws, owner)
+        except AttributeError:
+            ws._read_index()
+            return self.slot.__get__(ws, owner)
+
+    def __set__(self, ws, value) -> None:
+        self.slot.__set__(ws, value)
+
+
+_INDEXED = ("_files", "_docs", "_plan_folders", "_folders_by_feature", "_owner", "_loose", "_units")
+
+
 class Workspace:
     """An immutable snapshot of a methodology workspace.
 
@@ -528,20 +591,31 @@ class Workspace:
         "grammaplans",
         "problems",
         "_settings",
-        "_files",
-        "_docs",
+        "_v_files",
+        "_v_docs",
         "_skipped",
-        "_plan_folders",
-        "_folders_by_feature",
-        "_owner",
-        "_loose",
-        "_units",
+        "_v_plan_folders",
+        "_v_folders_by_feature",
+        "_v_owner",
+        "_v_loose",
+        "_v_units",
+        "_index",
+        "_index_lock",
+        "_nfiles",
         "_derived",
         "_by_name",
         "_cache",
         "_pending_cache",
         "_walk_raw",
     )
+
+    _files = _Indexed()
+    _docs = _Indexed()
+    _plan_folders = _Indexed()
+    _folders_by_feature = _Indexed()
+    _owner = _Indexed()
+    _loose = _Indexed()
+    _units = _Indexed()
 
     root: Path
     plans: tuple[Plan, ...]
@@ -563,26 +637,21 @@ class Workspace:
         self.root = root
         self._settings = settings
         self._cache = cache
+        self._index = None
+        self._index_lock = threading.Lock()
         root_s = str(root)
         # Warm: a forked helper walks and stats the tree while this process unpickles the
         # cache (the two cost about the same on a large workspace).
-        walkers = None
-        if cache and _fork.available() and _cache_file(root_s).is_file():
+        walkers = _take_prefetched(root_s)
+        if walkers is None and cache and _fork.available() and _cache_file(root_s).is_file():
             walkers = _parallel_walk(root_s)
         cache_data = _read_cache(root_s) if cache else {}
-        if walkers is not None and not cache_data:
-            for w in walkers:  # the cache turned out unusable: walk here, while it is cold
-                w.cancel()
-            walkers = None
         # Cold: start the helper now so that its start-up overlaps the walk.
         early = (
             _spawn_helper()
             if not cache_data and _parallel_allowed() and not _fork.available()
             else None
         )
-        cached_refs: dict[str, N.FileRef] = cache_data.get("refs", {})
-        cached_where: dict[str, str | None] = cache_data.get("where", {})
-        cached_stats: dict[str, tuple[int, int]] = cache_data.get("docstats", {})
         raw = None
         if walkers is not None:
             try:
@@ -592,74 +661,68 @@ class Workspace:
         if raw is None:
             raw, skipped = _walk(root_s, raw=True)
         self._walk_raw = raw
+        now = settings.now if settings.now is not None else time.time()
         cached_derived: dict = cache_data.get("derived", {})
+        if (
+            cache_data.get("raw") == raw
+            and cache_data.get("skipped") == skipped
+            and len(cached_derived) == cache_data.get("units")
+            and all(hit[1] <= now < hit[2][2] for hit in cached_derived.values())
+        ):
+            # Nothing was added, removed or touched since the cache was written and no stale
+            # flag flips: the snapshot is the cached one. The structures decided from names
+            # and the documents stay pickled until something asks for them.
+            self._index = cache_data["index"]
+            self._nfiles = cache_data["nfiles"]
+            self._skipped = skipped
+            self._derived = {u: hit[2] for u, hit in cached_derived.items()}
+            self._pending_cache = None
+            self._assemble_plans()
+            self.grammaplans, self.problems = cache_data["assembled"]
+            return self
+        index = _unpickle_index(cache_data)
+        cached_refs: dict[str, N.FileRef] = index.get("refs", {})
+        cached_where: dict[str, str | None] = index.get("where", {})
+        cached_stats: dict[str, tuple[int, int]] = index.get("docstats", {})
+        found = _classified(raw, cached_refs)
+        total = len(found)
+        # Rewrite a cache that lacks the raw walk, so that the next start can skip this.
+        dirty = not cached_stats or len(cached_stats) != total or "raw" not in cache_data
+        # Everything below up to reading is decided from names alone.
+        self._files = {rel: ref for rel, (ref, _m, _s) in found.items()}
+        self._skipped = skipped
+        self._plan_folders = _plan_folders(self._files)
+        self._folders_by_feature = _invert(self._plan_folders)
+        self._owner = {rel: _unit_of(ref, self._plan_folders) for rel, ref in self._files.items()}
+        self._loose = {rel for rel, unit in self._owner.items() if unit is None}
+        self._units = {}
+        for rel, unit in self._owner.items():
+            if unit is not None:
+                self._units.setdefault(unit, set()).add(rel)
         docs = _DocStore()
-        if cache_data.get("raw") == raw and cache_data.get("skipped") == skipped:
-            # Nothing was added, removed or touched since the cache was written: every
-            # structure decided from names alone is the cached one.
-            (
-                self._plan_folders,
-                self._folders_by_feature,
-                self._owner,
-                self._loose,
-                self._units,
-            ) = cache_data["names"]
-            self._files = cached_refs
-            self._skipped = skipped
-            docs.blobs = cache_data["blobs"]
-            docs.members = cache_data["members"]
-            docs.where = cached_where
-            docs.stats = cached_stats
-            to_read: dict[str, tuple[str, N.FileRef, int, int]] = {}
-            total = len(self._files)
-            dirty = False
-            unchanged = True
-        else:
-            found = _classified(raw, cached_refs)
-            total = len(found)
-            # Rewrite a cache that lacks the raw walk, so that the next start can skip this.
-            dirty = not cached_stats or len(cached_stats) != total or "raw" not in cache_data
-            unchanged = False
-            # Everything below up to reading is decided from names alone.
-            self._files = {rel: ref for rel, (ref, _m, _s) in found.items()}
-            self._skipped = skipped
-            self._plan_folders = _plan_folders(self._files)
-            self._folders_by_feature = _invert(self._plan_folders)
-            self._owner = {
-                rel: _unit_of(ref, self._plan_folders) for rel, ref in self._files.items()
-            }
-            self._loose = {rel for rel, unit in self._owner.items() if unit is None}
-            self._units = {}
-            for rel, unit in self._owner.items():
-                if unit is not None:
-                    self._units.setdefault(unit, set()).add(rel)
-            if cached_stats:
-                docs.blobs = cache_data.get("blobs", {})
-                docs.members = cache_data.get("members", {})
-            to_read = {}
-            for rel, (ref, mtime, size) in found.items():
-                key = cached_where.get(rel, _NO_KEY)
-                if key in docs.blobs and cached_stats.get(rel) == (mtime, size):
-                    docs.where[rel] = key
-                    docs.stats[rel] = (mtime, size)
-                else:
-                    to_read[rel] = (rel, ref, size, mtime)
+        if cached_stats:
+            docs.blobs = index.get("blobs", {})
+            docs.members = index.get("members", {})
+        to_read: dict[str, tuple[str, N.FileRef, int, int]] = {}
+        for rel, (ref, mtime, size) in found.items():
+            key = cached_where.get(rel, _NO_KEY)
+            if key in docs.blobs and cached_stats.get(rel) == (mtime, size):
+                docs.where[rel] = key
+                docs.stats[rel] = (mtime, size)
+            else:
+                to_read[rel] = (rel, ref, size, mtime)
         self._docs = docs
         if names is not None and len(to_read) >= NAMES_FIRST_MIN_FILES:
             # A long read is coming: the caller can show plan names meanwhile.
             names(_names_from(self._files))
         self._derived = {}
-        now = settings.now if settings.now is not None else time.time()
         signatures: dict[str, bytes] = {}
         for unit in self._units:
             hit = cached_derived.get(unit)
-            if unchanged and hit is not None:
-                sig = hit[0]  # the same files with the same stats: the same signature
-            else:
-                members = self._units[unit]
-                if any(r in to_read for r in members):
-                    continue
-                sig = self._signature(unit)
+            members = self._units[unit]
+            if any(r in to_read for r in members):
+                continue
+            sig = self._signature(unit)
             signatures[unit] = sig
             # A derived plan is reused only for the same files and while no stale flag flips.
             if hit is not None and hit[0] == sig and hit[1] <= now < hit[2][2]:
@@ -729,11 +792,37 @@ class Workspace:
             unit, self._docs, self._units.get(unit, ()), self._folders_by_feature, self._settings
         )
 
-    def _assemble(self) -> None:
+    def _assemble_plans(self) -> list[Plan]:
         plans = [d[0] for d in self._derived.values() if d[0] is not None]
         plans.sort(key=lambda p: (p.orphan, p.archived, p.group or "", p.name))
         self.plans = tuple(plans)
         self._by_name = {p.name: p for p in plans}
+        return plans
+
+    def _read_index(self) -> None:
+        """Unpickle what a warm start left pickled (see ``_Indexed``)."""
+        with self._index_lock:
+            if self._index is None:
+                return
+            index = pickle.loads(self._index)
+            (
+                self._plan_folders,
+                self._folders_by_feature,
+                self._owner,
+                self._loose,
+                self._units,
+            ) = index["names"]
+            self._files = index["refs"]
+            docs = _DocStore()
+            docs.blobs = index["blobs"]
+            docs.members = index["members"]
+            docs.where = index["where"]
+            docs.stats = index["docstats"]
+            self._docs = docs
+            self._index = None
+
+    def _assemble(self) -> None:
+        plans = self._assemble_plans()
         problems: list[Problem] = [
             Problem(rel, None, WARNING, why) for rel, why in sorted(self._skipped.items())
         ]
@@ -788,6 +877,8 @@ class Workspace:
         new = Workspace.__new__(Workspace)
         new._pending_cache = None
         new._walk_raw = None  # the files changed since that walk
+        new._index = None
+        new._index_lock = threading.Lock()
         new.root = self.root
         new._settings = self._settings
         new._cache = self._cache
@@ -933,7 +1024,7 @@ class Workspace:
 
     @property
     def files(self) -> int:
-        return len(self._files)
+        return self._nfiles if self._index is not None else len(self._files)
 
     def doc(self, rel: str) -> Doc | None:
         return self._docs.get(rel)

@@ -322,6 +322,7 @@ class LlmflowApp(App):
         """Write the parse cache once the screen shows the snapshot (pickling holds the GIL:
         done earlier, it would delay that first paint)."""
         ws.save_cache()
+        ws.warm_up()  # the first file change then costs one file, not the index
         self.timings.setdefault("cache_saved", time.perf_counter())
 
     @work(exclusive=True, group="watch", exit_on_error=False)

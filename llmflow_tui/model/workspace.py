@@ -368,10 +368,36 @@ def _rel_of(root: Path, path: str | Path) -> str | None:
 
 
 def _unpickle_index(cache_data: dict) -> dict:
+    """The second pickle of the cache file (names, refs, documents), or {}."""
+    fh = cache_data.get("index")
+    if fh is None:
+        return {}
     try:
-        return pickle.loads(cache_data["index"]) if "index" in cache_data else {}
+        with fh:
+            return pickle.load(fh)
     except Exception:  # a damaged cache is simply not used
         return {}
+
+
+class _IndexFile:
+    """The open cache file a warm snapshot reads its index from, closed when dropped."""
+
+    __slots__ = ("fh",)
+
+    def __init__(self, fh) -> None:
+        self.fh = fh
+
+    def take(self):
+        fh, self.fh = self.fh, None
+        return fh
+
+    def __del__(self) -> None:
+        if self.fh is not None:
+            self.fh.close()
+
+
+def _problems_from_units(ws: Workspace) -> int:
+    return len(ws._skipped) + sum(len(d[1]) for d in ws._derived.values())
 
 
 def _cache_file(root: str) -> Path:
@@ -408,14 +434,23 @@ def _cache_tag() -> tuple:
 
 
 def _read_cache(root: str) -> dict:
-    """The cache written by ``_write_cache`` for this root and this code, or {}."""
+    """The cache written by ``_write_cache`` for this root and this code, or {}.
+
+    The file holds two pickles: what a warm start needs, then the index (names, refs and
+    documents). Only the first is read here; ``data["index"]`` is the open file, positioned
+    at the second (an open file keeps reading the version it opened, even if another
+    instance replaces the cache meanwhile)."""
+    fh = None
     try:
-        with open(_cache_file(root), "rb") as fh:
-            data = pickle.load(fh)
+        fh = open(_cache_file(root), "rb")  # noqa: SIM115 - kept open for the index
+        data = pickle.load(fh)
         if data.get("tag") == _cache_tag() and data.get("root") == root:
+            data["index"] = fh
             return data
     except Exception:  # a missing, corrupt or foreign cache is simply not used
         pass
+    if fh is not None:
+        fh.close()
     return {}
 
 
@@ -466,16 +501,19 @@ def _write_cache(ws: Workspace, derived: dict) -> None:
             "root": str(ws.root),
             # Pickled inside the pickle: a warm start that finds nothing changed reads the
             # plans and leaves this for later.
-            "index": pickle.dumps(index, pickle.HIGHEST_PROTOCOL),
             "nfiles": len(ws._files),
             "units": len(ws._units),
             "derived": derived,
-            "assembled": (ws.grammaplans, ws.problems),
+            "assembled": (ws.grammaplans, ws.problems[_problems_from_units(ws) :]),
         }
         if ws._walk_raw is not None:
             data["raw"] = ws._walk_raw
             data["skipped"] = ws._skipped
-        atomic_write_bytes(_cache_file(str(ws.root)), pickle.dumps(data, pickle.HIGHEST_PROTOCOL))
+        atomic_write_bytes(
+            _cache_file(str(ws.root)),
+            pickle.dumps(data, pickle.HIGHEST_PROTOCOL)
+            + pickle.dumps(index, pickle.HIGHEST_PROTOCOL),
+        )
     except Exception:  # the cache is an optimisation; never fail a load for it
         pass
 
@@ -672,13 +710,14 @@ class Workspace:
             # Nothing was added, removed or touched since the cache was written and no stale
             # flag flips: the snapshot is the cached one. The structures decided from names
             # and the documents stay pickled until something asks for them.
-            self._index = cache_data["index"]
+            self._index = _IndexFile(cache_data.pop("index"))
             self._nfiles = cache_data["nfiles"]
             self._skipped = skipped
             self._derived = {u: hit[2] for u, hit in cached_derived.items()}
             self._pending_cache = None
             self._assemble_plans()
-            self.grammaplans, self.problems = cache_data["assembled"]
+            self.grammaplans, rest = cache_data["assembled"]
+            self.problems = (*self._unit_problems(), *rest)
             return self
         index = _unpickle_index(cache_data)
         cached_refs: dict[str, N.FileRef] = index.get("refs", {})
@@ -799,12 +838,29 @@ class Workspace:
         self._by_name = {p.name: p for p in plans}
         return plans
 
+    def warm_up(self) -> None:
+        """Read back now what a warm start left pickled (file names, documents), so that a
+        later ``apply`` or ``doc`` does not pay for it; a UI calls this off its own thread."""
+        if self._index is not None:
+            self._read_index()
+
+    def _unit_problems(self) -> list[Problem]:
+        """The first problems of the list: skipped folders, then each plan's, by plan."""
+        problems: list[Problem] = [
+            Problem(rel, None, WARNING, why) for rel, why in sorted(self._skipped.items())
+        ]
+        for unit in sorted(self._derived):
+            problems.extend(self._derived[unit][1])
+        return problems
+
     def _read_index(self) -> None:
         """Unpickle what a warm start left pickled (see ``_Indexed``)."""
         with self._index_lock:
             if self._index is None:
                 return
-            index = pickle.loads(self._index)
+            index = _unpickle_index({"index": self._index.take()})
+            if not index:  # pragma: no cover - the cache file was damaged after the start
+                raise RuntimeError("the parse cache cannot be read back; reload the workspace")
             (
                 self._plan_folders,
                 self._folders_by_feature,
@@ -823,11 +879,7 @@ class Workspace:
 
     def _assemble(self) -> None:
         plans = self._assemble_plans()
-        problems: list[Problem] = [
-            Problem(rel, None, WARNING, why) for rel, why in sorted(self._skipped.items())
-        ]
-        for unit in sorted(self._derived):
-            problems.extend(self._derived[unit][1])
+        problems = self._unit_problems()
         gps: list[GrammaPlan] = []
         for rel in sorted(self._loose):
             ref = self._files[rel]

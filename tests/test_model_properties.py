@@ -352,3 +352,37 @@ def test_the_raw_walk_prefilter_keeps_every_methodology_name(parts, ext, folder)
     for candidate in (name, "parallel.json", "completed.txt", "02.txt"):
         if N.classify(folder + candidate) is not None:
             assert N.might_be_methodology(candidate), candidate
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    lines=st.lists(
+        st.one_of(
+            st.sampled_from(FRAGMENTS + ["````", "```js", "  ```", "    ```", "~~~~", "# h"]),
+            st.text(alphabet="#`~ \tab\n", max_size=12),
+        ),
+        max_size=30,
+    )
+)
+def test_the_one_pass_scan_finds_the_same_fences_and_headings(lines):
+    from llmflow_tui.model.text import fences_and_headings, find_fences, headings
+
+    text = "\n".join(lines)
+    fences = find_fences(text)
+    assert fences_and_headings(text) == (fences, headings(text, fences))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("**Started**: 2025-11-07 10:00 UTC", "2025-11-07"),
+        ("**Completed**: November 7, 2025", "2025-11-07"),
+        ("on January 12 2026, then 2025-12-31", "2026-01-12"),
+        ("id 12025-11-07 and 2026-11-211 and 2025-13-01", None),
+        ("[DATE]", None),
+    ],
+)
+def test_dates_written_in_a_document(text, expected):
+    from llmflow_tui.model.text import latest_date
+
+    assert latest_date(text) == expected

@@ -17,6 +17,7 @@ from .text import (
     Lines,
     StatusLine,
     decode,
+    fences_and_headings,
     find_fences,
     first_line,
     header_block,
@@ -175,7 +176,11 @@ def _summarise(
         if ref.kind not in (N.APPROVED, N.FIX, N.RESOLUTION, N.SKIPPED):
             problems.append(Problem(ref.rel, None, WARNING, "empty file"))
         return Doc(ref, size, mtime_ns, crc, problems=tuple(problems))
-    fences = find_fences(text)
+    heads = None
+    if ref.kind in (N.PLAN, N.SUBPLAN):
+        fences, heads = fences_and_headings(text)
+    else:
+        fences = find_fences(text)
     lines = Lines(text)
     if fences.unclosed_at is not None:
         problems.append(
@@ -234,9 +239,9 @@ def _summarise(
                 )
             )
     if kind == N.SUBPLAN:
-        kw["planned"] = _planned_executions(text, fences)
+        kw["planned"] = _planned_executions(text, fences, heads)
     if kind == N.PLAN:
-        kw["plan"] = parse_plan(ref.rel, text, fences, lines, header, title_line, problems)
+        kw["plan"] = parse_plan(ref.rel, text, fences, lines, header, title_line, problems, heads)
     if kind in (N.GRAMMAPLAN, N.NORTH_STAR):
         kw["children"] = _children(text, fences)
     # Dates matter for staleness, which only executions have.
@@ -308,35 +313,56 @@ _EFFORT_TAIL = re.compile(
 _DONE_WORDS = re.compile(r"\**\s*(?:✅\s*)?\**\s*\b(?:COMPLETE|COMPLETED|DONE)\b\**", re.I)
 
 
+_CHECKBOX_OR_NUMBER = re.compile(r"[ \t]*(?:[-*+][ \t]+\[[ xX]\]|\d)")
+_CHECKED_BOX = re.compile(r"[ \t]*[-*+][ \t]+\[[xX]\]")
+_ARROW_TAIL = re.compile(r"←.*$")
+_BRACKET_NOTE = re.compile(r"\[(?:REVISED|UPDATED|NEW|ADDED|DONE|COMPLETE)[^\]]*\]", re.I)
+_PAREN_NOTE = re.compile(r"\((?:NEW|Optional|added|revised)\b[^)]*\)", re.I)
+_DONE_TAIL = re.compile(r"[\s*✅-]*\b(?:COMPLETE|COMPLETED|DONE)\b[\s*!]*$")
+_PUNCT_TAIL = re.compile(r"[\s:–—-]+$")
+_SPACES = re.compile(r"\s{2,}")
+
+
 def clean_title(raw: str) -> tuple[str, bool, str]:
     """Strip decorations from an achievement title; return (title, marked done, effort)."""
     t = raw.strip()
     done = "✅" in t
     effort = ""
-    t = re.sub(r"←.*$", "", t)
+    if "←" in t:
+        t = _ARROW_TAIL.sub("", t)
     m = _EFFORT_TAIL.search(t)
     if m:
         effort = (m.group(1) or m.group(0)).strip(" ()")
         t = t[: m.start()]
-    t = re.sub(r"\[(?:REVISED|UPDATED|NEW|ADDED|DONE|COMPLETE)[^\]]*\]", "", t, flags=re.I)
-    t = re.sub(r"\((?:NEW|Optional|added|revised)\b[^)]*\)", "", t, flags=re.I)
+    if "[" in t:
+        t = _BRACKET_NOTE.sub("", t)
+    if "(" in t:
+        t = _PAREN_NOTE.sub("", t)
     if _DONE_WORDS.search(t):
         # Only as a decoration at the end ("… ✅ COMPLETE", "✅ **COMPLETE**").
-        m2 = re.search(r"[\s*✅-]*\b(?:COMPLETE|COMPLETED|DONE)\b[\s*!]*$", t)
+        m2 = _DONE_TAIL.search(t)
         if m2:
             done = True
             t = t[: m2.start()]
     t = strip_emoji(t).replace("✅", "")
     t = t.replace("**", "").strip().strip("*").strip()
-    t = re.sub(r"[\s:–—-]+$", "", t).strip()
-    t = re.sub(r"\s{2,}", " ", t)
+    t = _PUNCT_TAIL.sub("", t).strip()
+    t = _SPACES.sub(" ", t)
     return t, done, effort
 
 
 def parse_plan(
-    rel, text: str, fences: Fences, lines: Lines, header, title_line: str, problems: list[Problem]
+    rel,
+    text: str,
+    fences: Fences,
+    lines: Lines,
+    header,
+    title_line: str,
+    problems: list[Problem],
+    heads=None,
 ) -> PlanInfo:
-    heads = headings(text, fences)
+    if heads is None:
+        heads = headings(text, fences)
     secs = sections(text, fences, heads=heads)
     index_ranges = [(s.body, s.end) for s in secs if "achievement index" in s.key]
     desirable = [
@@ -368,7 +394,7 @@ def parse_plan(
         for m in scan_lines(text, "Achievement", _INDEX_ENTRY, fences, a, b):
             if in_ranges(m.start(), index_ranges):
                 continue
-            if re.match(r"[ \t]*(?:[-*+][ \t]+\[[ xX]\]|\d)", m.group(0)):
+            if _CHECKBOX_OR_NUMBER.match(m.group(0)):
                 continue  # checkbox lines and numbered-list mentions are not definitions
             candidates.append((m.start(), _norm_id(m.group(1)), m.group(2) or "", "bullet"))
     candidates.sort()
@@ -406,7 +432,7 @@ def parse_plan(
                 if aid in index:
                     continue
                 title, done, effort = clean_title(m.group(2) or "")
-                if re.match(r"[ \t]*[-*+][ \t]+\[[xX]\]", m.group(0)):
+                if _CHECKED_BOX.match(m.group(0)):
                     done = True
                 index[aid] = AchievementEntry(
                     aid, title, lines.number(m.start()), "index", done, effort_text=effort
@@ -507,8 +533,11 @@ def parse_plan(
     )
 
 
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
 def _loose(t: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "", t.casefold())
+    return _NOT_ALNUM.sub("", t.casefold())
 
 
 def _norm_id(aid: str) -> str:
@@ -574,8 +603,8 @@ def _definition(
 _EXEC_NAME = re.compile(r"EXECUTION_TASK_[A-Z0-9-]+_(\d+)_(\d{2})")
 
 
-def _planned_executions(text: str, fences: Fences) -> int | None:
-    secs = sections(text, fences, only="xecution")
+def _planned_executions(text: str, fences: Fences, heads=None) -> int | None:
+    secs = sections(text, fences, only="xecution", heads=heads)
     for s in secs:
         if (
             "active execution" in s.key

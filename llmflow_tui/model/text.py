@@ -84,10 +84,15 @@ def words(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
+_MANGLED = re.compile(r"\b(EXECUTION|GRAMMA|NORTH)\*(TASK|PLAN|STAR)\*")
+
+
 def unescape_name(text: str) -> str:
     """Undo formatter mangling of names: ``EXECUTION*TASK*X\\_28_01.md``."""
     text = text.replace("\\_", "_")
-    return re.sub(r"\b(EXECUTION|GRAMMA|NORTH)\*(TASK|PLAN|STAR)\*", r"\1_\2_", text)
+    if "*" not in text:
+        return text
+    return _MANGLED.sub(r"\1_\2_", text)
 
 
 # ---------------------------------------------------------------------------------------
@@ -178,6 +183,43 @@ def scan_lines(
             if m:
                 yield m
         pos = text.find(literal, le, stop)
+
+
+_FENCE_OR_HEADING = re.compile(r"\n(?:[ \t]{0,3}(`{3,}|~{3,})([^\n]*)|(#{1,6})[ \t]+([^\n]*))")
+
+
+def fences_and_headings(text: str) -> tuple[Fences, list[tuple[int, str, int, int]]]:
+    """``find_fences`` and ``headings`` in one pass (documents that need both)."""
+    if "```" not in text and "~~~" not in text:
+        return Fences((), (), None), headings(text, Fences((), (), None))
+    starts: list[int] = []
+    ends: list[int] = []
+    heads: list[tuple[int, str, int, int]] = []
+    open_char = ""
+    open_len = 0
+    open_start = 0
+    for m in _FENCE_OR_HEADING.finditer("\n" + text):
+        marker = m.group(1)
+        ls = m.start()  # offset of the line in ``text`` (the prefix "\n" shifts by one)
+        if marker is None:  # a heading
+            if not open_char:
+                title = m.group(4).rstrip(" \t#").strip()
+                heads.append((len(m.group(3)), title, ls, m.end() - 1))
+            continue
+        info = m.group(2)
+        if not open_char:
+            if marker[0] == "`" and "`" in info:
+                continue  # an inline code span, not a fence
+            open_char, open_len, open_start = marker[0], len(marker), ls
+        elif marker[0] == open_char and len(marker) >= open_len and not info.strip():
+            starts.append(open_start)
+            ends.append(m.end() - 1)
+            open_char = ""
+    if open_char:
+        starts.append(open_start)
+        ends.append(len(text) + 1)
+        return Fences(tuple(starts), tuple(ends), open_start), heads
+    return Fences(tuple(starts), tuple(ends), None), heads
 
 
 def iter_outside(pattern: re.Pattern[str], text: str, fences: Fences, pos: int = 0, end=None):
@@ -404,8 +446,7 @@ _MONTHS = {
         "january february march april may june july august september october november december".split()
     )
 }
-_ISO_DATE = re.compile(r"20\d\d-(?:0[1-9]|1[0-2])-[0-3]\d(?!\d)")  # literal-led: fast
-_YEAR_AFTER_DAY = re.compile(r" 20\d\d")
+_DATE_OR_YEAR = re.compile(r"20\d\d(-(?:0[1-9]|1[0-2])-[0-3]\d)?(?!\d)")  # literal-led
 _MONTH_BEFORE = re.compile(
     r"(January|February|March|April|May|June|July|August|September|October|November|December)"
     r"\s+(\d{1,2}),?$"
@@ -413,25 +454,24 @@ _MONTH_BEFORE = re.compile(
 
 
 def latest_date(text: str) -> str | None:
-    """The latest date written anywhere in the text, as YYYY-MM-DD."""
+    """The latest date written anywhere in the text, as YYYY-MM-DD (``2025-11-07`` or
+    ``November 7, 2025``). One literal-led scan: every "20YY" is a candidate."""
     best = None
-    for d in sorted(set(_ISO_DATE.findall(text)), reverse=True):
-        # "120251-…" is not a date: the first candidate not glued to a digit on its left.
-        i = text.find(d)
-        while i > 0 and text[i - 1].isdigit():
-            i = text.find(d, i + 1)
-        if i != -1:
+    for m in _DATE_OR_YEAR.finditer(text):
+        s = m.start()
+        if s and text[s - 1].isdigit():
+            continue
+        if m.group(1):
+            d = m.group(0)
+        else:  # a bare year: a date only after "Month D," as in "November 7, 2025"
+            if not s or text[s - 1] != " ":
+                continue
+            before = _MONTH_BEFORE.search(text, max(0, s - 17), s - 1)
+            if before is None:
+                continue
+            d = f"{m.group(0)}-{_MONTHS[before.group(1).casefold()]:02d}-{int(before.group(2)):02d}"
+        if best is None or d > best:
             best = d
-            break
-    for m in _YEAR_AFTER_DAY.finditer(text):
-        before = _MONTH_BEFORE.search(text, max(0, m.start() - 16), m.start())
-        if before and not (m.end() < len(text) and text[m.end()].isdigit()):
-            d = (
-                f"{m.group(0)[1:]}-{_MONTHS[before.group(1).casefold()]:02d}-"
-                f"{int(before.group(2)):02d}"
-            )
-            if best is None or d > best:
-                best = d
     return best
 
 

@@ -184,6 +184,7 @@ def _walk_result(walkers: list[_fork.Forked]) -> tuple[dict, dict]:
 
 PARALLEL_MIN_FILES = 2000  # a spawned helper pays off from here
 FORK_MIN_FILES = 100  # a forked one from here
+HELPER_SHARE = 0.42
 NAMES_FIRST_MIN_FILES = 300  # a load that reads this many files reports plan names first
 
 
@@ -264,7 +265,9 @@ def _read_all(
     if use_fork or use_spawn:
         import threading
 
-        budget = len(to_read) // 2  # the parent also walks, unpickles and assembles
+        # The parent also walks, unpickles the helper's answer and assembles: measured, a
+        # 42% share makes both finish together.
+        budget = int(len(to_read) * HELPER_SHARE)
         count = 0
         for unit in sorted(fresh_units):
             if count >= budget:
@@ -275,10 +278,6 @@ def _read_all(
         their_items = [to_read[r] for u in theirs for r in units[u]]
         their_folders = {u: folders_by_feature.get(u, ()) for u in theirs}
     if use_fork and theirs:
-        if any(item[1].kind == N.PARALLEL_JSON for item in to_read.values()):
-            from .parse import _parallel_validator
-
-            _parallel_validator()  # built once, before the fork, not by both processes
         try:
             forked = _fork.Forked(
                 read_units, root, their_units, their_items, their_folders, settings

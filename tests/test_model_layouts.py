@@ -242,6 +242,34 @@ def test_grammaplan_children(tmp_path):
     assert any("PLAN_MISSING.md not found" in p.message for p in ws.problems)
 
 
+def test_grammaplan_dependency_columns_are_cross_plan_edges(tmp_path):
+    table = (
+        "# GRAMMAPLAN: Big\n\n"
+        "| Plan | Status | Depends on | Blocks |\n|---|---|---|---|\n"
+        "| PLAN_A | ✅ | — | PLAN_C |\n"
+        "| PLAN_B | active | PLAN_A, PLAN_GONE | |\n"
+        "| PLAN_C | - | PLAN_B | |\n\n"
+        "## Loop\n\n| Plan | Blocked by |\n|---|---|\n| PLAN_X | PLAN_Y |\n| PLAN_Y | PLAN_X |\n"
+        "\n```\n| PLAN_FENCED | PLAN_A |\n```\n"
+    )
+    make_workspace(
+        tmp_path,
+        {
+            "work-space/GRAMMAPLAN_BIG.md": table,
+            **{f"work-space/plans/{f}/PLAN_{f}.md": plan_md(f) for f in "ABCXY"},
+        },
+    )
+    ws = load(tmp_path, cache=False, now=NOW)
+    (gp,) = ws.grammaplans
+    assert gp.children == ("A", "C", "B", "GONE", "X", "Y")
+    assert gp.waits_for("B") == ("A", "GONE")
+    assert gp.waits_for("C") == ("A", "B")  # "Blocks" on A's row and "Depends on" on C's
+    assert gp.waits_for("A") == ()
+    messages = [p.message for p in ws.problems]
+    assert "PLAN_B depends on PLAN_GONE, which is not found" in messages
+    assert any("cycle: X → Y → X" in m for m in messages)
+
+
 def test_mangled_names_in_subplan_table_are_unescaped(tmp_path):
     sub = subplan_md("X", "1.1") + (
         "\n## Active EXECUTION_TASKs\n\n- EXECUTION*TASK*X\\_11_01.md\n- EXECUTION_TASK_X_11_02\n"

@@ -465,6 +465,7 @@ class LlmflowApp(App):
         if self.ws is not None:
             tree.show(self.root.name, self.ws.plans, self.ws.grammaplans)
             self.query_one(ProgressPane).show(self.visible_plans())
+            self._show_selection()  # the dependency view follows the filter too
 
     @on(Input.Submitted, "#filter")
     def on_filter_submitted(self, event: Input.Submitted) -> None:
@@ -556,14 +557,14 @@ class LlmflowApp(App):
             return
         plan = ws.plan(ref.plan) if ref.plan else None
         if ref.kind in ("root", "group", "loading") or (ref.plan and plan is None):
-            deps.show_workspace(ws.plans, ws.grammaplans)
+            deps.show_workspace(self.visible_plans(), ws.grammaplans, len(ws.plans))
             preview.show("workspace", workspace_summary(ws, self.display_root))
             details.update(
                 Text(f"{self.display_root}: {len(ws.plans)} plans", style="dim"), layout=False
             )
             return
         if ref.kind == "grammaplan":
-            deps.show_workspace(ws.plans, ws.grammaplans)
+            deps.show_workspace(self.visible_plans(), ws.grammaplans, len(ws.plans))
             details.update(Text(ref.path or ""), layout=False)
             self._read_preview(ws, ref.path)
             return

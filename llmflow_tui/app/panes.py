@@ -704,20 +704,47 @@ class DependencyView(Static):
         )
         self._set(text)
 
-    def show_workspace(self, plans: tuple[Plan, ...], grammaplans) -> None:
+    def show_workspace(
+        self, plans: tuple[Plan, ...], grammaplans, total: int | None = None
+    ) -> None:
+        """Plans of plans with their children in waves (what can run at once), then groups.
+        ``plans`` are the plans the filter lets through (``total``: how many there are)."""
+        from .graph import plan_waves
+
         text = Text()
+        if total is not None and total != len(plans):
+            text.append(f"filter: {len(plans)} of {total} plans\n", style="dim")
         names = {p.name: p for p in plans}
         for g in grammaplans:
+            children = tuple(c for c in g.children if c in names)
+            if total is not None and total != len(plans) and not children:
+                continue  # the filter hides all of it
             text.append(f"◆ {g.name}", style="bold magenta")
             text.append(f" ({g.kind.replace('_', ' ')})\n", style="dim")
             for c in g.children:
-                p = names.get(c)
-                if p is None:
+                if c not in names and (total is None or total == len(plans)):
                     text.append(f"   ? {c} not found\n", style="red")
-                else:
+            waits = dict(g.dependencies)
+            done, waves, stuck = plan_waves(children, waits, names)
+            if done:
+                text.append(f"   done: {', '.join(done)}\n", style="green")
+            for i, wave in enumerate(waves, 1):
+                label = "ready now" if i == 1 else f"wave {i}"
+                text.append(f"   {label}: ", style="bold")
+                text.append(
+                    f"{len(wave)} plan{'' if len(wave) == 1 else 's'} at once\n", style="dim"
+                )
+                for c in wave:
+                    p = names[c]
                     icon, style = PLAN_ICON.get(p.state, ("?", ""))
                     d, t = p.progress
-                    text.append(f"   {icon} {c} {d}/{t}\n", style=style)
+                    text.append(f"     {icon} {c} {d}/{t}", style=style)
+                    pending = [x for x in waits.get(c, ()) if x in names and x not in done]
+                    if pending:
+                        text.append(f"  after {', '.join(pending)}", style="yellow")
+                    text.append("\n")
+            if stuck:
+                text.append(f"   ⛔ waiting on each other: {', '.join(stuck)}\n", style="red")
         groups: dict[str, list[Plan]] = {}
         for p in plans:
             groups.setdefault(p.group_label or ("orphans" if p.orphan else "plans"), []).append(p)

@@ -94,6 +94,8 @@ class Doc:
     phase: tuple[int, int] | None = None
     planned: int | None = None  # SUBPLAN: executions planned
     children: tuple[str, ...] = ()  # GRAMMAPLAN: child plan features
+    # GRAMMAPLAN: (child, the plans it depends on) from a dependency column of its table
+    child_deps: tuple[tuple[str, tuple[str, ...]], ...] = ()
     plan: PlanInfo | None = None
     parallel: ParallelInfo | None = None
     problems: tuple[Problem, ...] = field(default_factory=tuple)
@@ -243,7 +245,7 @@ def _summarise(
     if kind == N.PLAN:
         kw["plan"] = parse_plan(ref.rel, text, fences, lines, header, title_line, problems, heads)
     if kind in (N.GRAMMAPLAN, N.NORTH_STAR):
-        kw["children"] = _children(text, fences)
+        kw["children"], kw["child_deps"] = _children(text, fences)
     # Dates matter for staleness, which only executions have.
     date = latest_date(text) if kind == N.EXECUTION else None
     return Doc(
@@ -630,20 +632,58 @@ def _planned_executions(text: str, fences: Fences, heads=None) -> int | None:
 _PLAN_REF = re.compile(r"PLAN_([A-Z0-9][A-Z0-9-]*)")
 
 
-def _children(text: str, fences: Fences) -> tuple[str, ...]:
+_TABLE_ROW = re.compile(r"^[ \t]*\|.*$", re.M)
+_DEP_HEADER = re.compile(r"depend|blocked by|prerequisite|requires|\bafter\b", re.I)
+_BLOCKS_HEADER = re.compile(r"\bblocks\b|unblocks", re.I)
+
+
+def _plan_refs(cell: str) -> list[str]:
+    out = []
+    for p in _PLAN_REF.finditer(cell):
+        start = p.start()
+        if cell[max(0, start - 6) : start].endswith(("GRAMMA", "AMMA")):
+            continue  # GRAMMAPLAN_X, not PLAN_X
+        out.append(p.group(1))
+    return out
+
+
+def _children(
+    text: str, fences: Fences
+) -> tuple[tuple[str, ...], tuple[tuple[str, tuple[str, ...]], ...]]:
+    """Child plans named in the tables of a GRAMMAPLAN (or NORTH_STAR), and the plans each
+    depends on where a table has a dependency column ("Depends on", "Dependencies",
+    "Blocked by") or a "Blocks" column (FORMAT §10)."""
     found: list[str] = []
-    for m in iter_outside(re.compile(r"^[ \t]*\|.*$", re.M), text, fences):
+    deps: dict[str, list[str]] = {}
+    dep_col = blocks_col = None
+    for m in iter_outside(_TABLE_ROW, text, fences):
         row = unescape_name(m.group(0))
-        for p in _PLAN_REF.finditer(row):
-            start = p.start()
-            if (
-                start >= 5
-                and row[start - 5 : start] in ("GRAMMA", "AMMA")
-                or row[max(0, start - 6) : start].endswith("GRAMMA")
-            ):
-                continue
-            found.append(p.group(1))
-    return tuple(dict.fromkeys(found))
+        cells = [c.strip() for c in row.strip().strip("|").split("|")]
+        refs_by_cell = [_plan_refs(c) for c in cells]
+        if not any(refs_by_cell):
+            if all(set(c) <= set("-: ") for c in cells):
+                continue  # the |---|---| line
+            # A header row: find its dependency columns (a new table resets them).
+            dep_col = next((i for i, c in enumerate(cells) if _DEP_HEADER.search(c)), None)
+            blocks_col = next((i for i, c in enumerate(cells) if _BLOCKS_HEADER.search(c)), None)
+            continue
+        child = None
+        for i, refs in enumerate(refs_by_cell):
+            if refs and i not in (dep_col, blocks_col):
+                child = refs[0]
+                break
+        for refs in refs_by_cell:
+            found.extend(refs)
+        if child is None:
+            continue
+        if dep_col is not None and dep_col < len(cells):
+            deps.setdefault(child, []).extend(r for r in refs_by_cell[dep_col] if r != child)
+        if blocks_col is not None and blocks_col < len(cells):
+            for blocked in refs_by_cell[blocks_col]:
+                if blocked != child:
+                    deps.setdefault(blocked, []).append(child)
+    edges = tuple((child, tuple(dict.fromkeys(ds))) for child, ds in deps.items() if ds)
+    return tuple(dict.fromkeys(found)), edges
 
 
 # ---------------------------------------------------------------------------------------

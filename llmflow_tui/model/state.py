@@ -241,7 +241,7 @@ def build_plan(
                 )
                 ds.remove(dep)
     cycle_members = set()
-    for cycle in _cycles(deps):
+    for cycle in cycles(deps):
         cycle_members.update(cycle)
         problems.append(
             Problem(
@@ -627,7 +627,7 @@ def _replace_kind(x: Execution, kind: str) -> Execution:
     return replace(x, kind=kind)
 
 
-def _cycles(deps: dict[str, list[str]]) -> list[list[str]]:
+def cycles(deps: dict[str, list[str]]) -> list[list[str]]:
     """Every elementary cycle found by a DFS (one per strongly connected knot), with its path."""
     color: dict[str, int] = {}
     stack: list[str] = []

@@ -300,6 +300,14 @@ class GrammaPlan:
     children: tuple[str, ...]  # plan names
     group: str | None = None
     archived: bool = False
+    # (plan, the plans it must wait for), from a dependency column of the child table
+    dependencies: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def waits_for(self, plan: str) -> tuple[str, ...]:
+        for name, deps in self.dependencies:
+            if name == plan:
+                return deps
+        return ()
 
 
 @dataclass(frozen=True)

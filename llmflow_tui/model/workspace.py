@@ -22,7 +22,7 @@ from pathlib import Path
 from . import _fork
 from . import names as N
 from .parse import PARSER_VERSION, Doc, read_doc
-from .state import Settings, build_plan
+from .state import Settings, build_plan, cycles
 from .text import decode, read_head
 from .types import WARNING, GrammaPlan, Plan, Problem
 
@@ -395,6 +395,10 @@ class _IndexFile:
             self.fh.close()
 
 
+def _plan_key(p: Plan) -> tuple:
+    return (p.orphan, p.archived, p.group or "", p.name)
+
+
 def _problems_from_units(ws: Workspace) -> int:
     return len(ws._skipped) + sum(len(d[1]) for d in ws._derived.values())
 
@@ -641,6 +645,7 @@ class Workspace:
         "_nfiles",
         "_derived",
         "_by_name",
+        "_order",
         "_cache",
         "_pending_cache",
         "_walk_raw",
@@ -830,11 +835,39 @@ class Workspace:
             unit, self._docs, self._units.get(unit, ()), self._folders_by_feature, self._settings
         )
 
-    def _assemble_plans(self) -> list[Plan]:
-        plans = [d[0] for d in self._derived.values() if d[0] is not None]
-        plans.sort(key=lambda p: (p.orphan, p.archived, p.group or "", p.name))
+    def _assemble_plans(self, prev: Workspace | None = None, changed=()) -> list[Plan]:
+        """``plans`` in display order. After ``apply``, the order of ``prev`` is kept when
+        the changed plans still sort where they did (the usual case), so that one file costs
+        one file, not a sort of every plan."""
+        derived = self._derived
+        order = None
+        if prev is not None and len(derived) == len(prev._derived):
+            order = prev._order
+            for unit in changed:
+                old = prev._derived.get(unit, (None,))[0]
+                new = derived.get(unit, (None,))[0]
+                if unit not in derived or (old is None) != (new is None):
+                    order = None
+                    break
+                if new is not None and _plan_key(new) != _plan_key(old):
+                    order = None
+                    break
+        if order is None:
+            order = sorted(
+                (u for u, d in derived.items() if d[0] is not None),
+                key=lambda u: _plan_key(derived[u][0]),
+            )
+        self._order = order
+        plans = [derived[u][0] for u in order]
         self.plans = tuple(plans)
-        self._by_name = {p.name: p for p in plans}
+        if prev is not None and order is prev._order:
+            by_name = dict(prev._by_name)
+            for unit in changed:
+                p = derived[unit][0]
+                by_name[p.name] = p
+            self._by_name = by_name
+        else:
+            self._by_name = {p.name: p for p in plans}
         return plans
 
     def warm_up(self) -> None:
@@ -876,8 +909,8 @@ class Workspace:
             self._docs = docs
             self._index = None
 
-    def _assemble(self) -> None:
-        plans = self._assemble_plans()
+    def _assemble(self, prev: Workspace | None = None, changed=()) -> None:
+        plans = self._assemble_plans(prev, changed)
         problems = self._unit_problems()
         gps: list[GrammaPlan] = []
         for rel in sorted(self._loose):
@@ -894,6 +927,27 @@ class Workspace:
                         problems.append(
                             Problem(rel, None, WARNING, f"child plan PLAN_{child}.md not found")
                         )
+                for child, deps in doc.child_deps:
+                    for dep in deps:
+                        if dep not in self._by_name:
+                            problems.append(
+                                Problem(
+                                    rel,
+                                    None,
+                                    WARNING,
+                                    f"PLAN_{child} depends on PLAN_{dep}, which is not found",
+                                )
+                            )
+                for cycle in cycles({child: list(deps) for child, deps in doc.child_deps}):
+                    problems.append(
+                        Problem(
+                            rel,
+                            None,
+                            WARNING,
+                            "plans depend on each other in a cycle: "
+                            + " → ".join(cycle + [cycle[0]]),
+                        )
+                    )
                 gps.append(
                     GrammaPlan(
                         ref.feature or "",
@@ -904,6 +958,7 @@ class Workspace:
                         tuple(children),
                         N.group_of(ref.parent),
                         ref.archived,
+                        doc.child_deps,
                     )
                 )
         # Plans in a GRAMMAPLAN's own folder's group are still plans; children are by name.
@@ -1057,7 +1112,7 @@ class Workspace:
                 new._derived[unit] = new._derive(unit)
             else:
                 new._derived.pop(unit, None)
-        new._assemble()
+        new._assemble(self, dirty_units)
         return new
 
     def _walkable(self, rel: str) -> bool:

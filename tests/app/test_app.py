@@ -125,6 +125,24 @@ async def test_filter_by_state_and_flag():
         assert any("BILLING" in t for t in labels(app.query_one(PlanTree)))
 
 
+async def test_workspace_dependency_view_shows_plan_waves_and_follows_the_filter():
+    app = demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        deps = app.query_one(DependencyView)
+        text = str(deps.render())
+        # GRAMMAPLAN_PLATFORM: BILLING depends on AUTH (its "Depends on" column).
+        assert "◆ PLATFORM" in text
+        assert "done: BILLING" in text  # BILLING is complete: not waiting on anything
+        assert "ready now: 2 plans at once" in text
+        await pilot.press("slash", *"stale")
+        await pilot.pause(0.3)  # the filter is debounced
+        await settled(app)
+        text = str(deps.render())
+        assert "filter: 1 of" in text
+        assert "AUTH" in text and "API-GATEWAY" not in text
+
+
 async def test_problems_help_log_screens():
     app = demo_app()
     async with app.run_test(size=(120, 40)) as pilot:

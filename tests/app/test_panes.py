@@ -61,3 +61,20 @@ def test_blocked_chain_and_wave_counts(tmp_path, monkeypatch):
     assert plan.waves[0] == ("1.1", "1.2")
     assert wave_counts(plan, plan.waves[0]) == "2 ready"
     assert wave_counts(plan, plan.waves[1]) == "1 blocked"
+
+
+def test_plan_waves_order_child_plans_by_their_dependencies(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from llmflow_tui.app.graph import plan_waves
+
+    plans = {
+        n: SimpleNamespace(name=n, state=s)
+        for n, s in [("A", "complete"), ("B", "active"), ("C", "not_started"), ("D", "active")]
+        + [("X", "active"), ("Y", "active")]
+    }
+    waits = {"B": ("A",), "C": ("B", "GONE"), "X": ("Y",), "Y": ("X",)}
+    done, waves, stuck = plan_waves(("A", "B", "C", "D", "X", "Y", "GONE"), waits, plans)
+    assert done == ["A"]
+    assert waves == [["B", "D"], ["C"]]  # a plan that is not in the workspace does not block
+    assert stuck == ["X", "Y"]

@@ -301,3 +301,31 @@ def test_status_words(tmp_path, final, state):
     body = execution_md("FOO", "1.1", status="In Progress", final_status=final)
     root = base(tmp_path, {f"{P}/execution/EXECUTION_TASK_FOO_11_01.md": body})
     assert states(load(root, cache=False, now=NOW))["1.1"] == state
+
+
+def test_subplan_tracking_lines_are_compared_with_the_files(tmp_path):
+    tracking = (
+        "\n## 📊 Subplan Tracking\n\n"
+        "- SUBPLAN_T_11: Achievement 1.1 - Status: ✅ Complete\n"
+        "- SUBPLAN_T_12.md - Status: In Progress\n"
+        "- Achievement 1.3: ✅ done\n"
+        "- SUBPLAN_T_99: an old running number\n"
+        "```\n- SUBPLAN_T_12: Status: ✅ Complete (in a fence: not a claim)\n```\n"
+    )
+    make_workspace(
+        tmp_path,
+        {
+            "work-space/plans/T/PLAN_T.md": plan_md(
+                "T", [("1.1", "A"), ("1.2", "B"), ("1.3", "C")], extra=tracking
+            ),
+            "work-space/plans/T/subplans/SUBPLAN_T_11.md": subplan_md("T", "1.1"),
+            "work-space/plans/T/execution/feedbacks/APPROVED_13.md": "ok",
+        },
+    )
+    ws = load(tmp_path, cache=False, now=NOW)
+    messages = sorted(p.message for p in ws.problems if "Subplan Tracking" in p.message)
+    assert messages == [
+        "Subplan Tracking lists a SUBPLAN for achievement 1.2, but no SUBPLAN file exists",
+        "Subplan Tracking says achievement 1.1 is complete, but there is no APPROVED_11.md "
+        "(state: subplan ready)",
+    ]

@@ -66,6 +66,8 @@ class PlanInfo:
     archive_location: str | None
     parent: str | None  # GRAMMAPLAN feature
     is_plan_title: bool
+    # "Subplan Tracking" lines: (achievement id or SUBPLAN code, says complete, line)
+    tracking: tuple[tuple[str, bool, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -523,6 +525,10 @@ def parse_plan(
             break
     ordered = sorted(entries, key=lambda e: _id_key(e.id))
     is_plan_title = bool(re.match(r"^#\s*PLAN\b", title_line, re.I))
+    tracking: list[tuple[str, bool, int]] = []
+    for sec in secs:
+        if "subplan tracking" in sec.key:
+            tracking.extend(_tracking_claims(text, fences, lines, sec.body, sec.end))
     return PlanInfo(
         tuple(ordered),
         tuple(sorted(index, key=_id_key)),
@@ -532,7 +538,32 @@ def parse_plan(
         archive_location,
         parent,
         is_plan_title,
+        tuple(tracking),
     )
+
+
+_TRACKED = re.compile(
+    r"^[^\n]*?(?:Achievement[ \t]+(\d{1,3}\.\d{1,3})(?!\.?\d|/)"
+    r"|SUBPLAN\\?_[A-Z0-9][A-Z0-9-]*\\?_(\d{1,4})(?!\d))[^\n]*$",
+    re.M,
+)
+_STATUS_PART = re.compile(r"\bstatus\**[ \t]*:\**[ \t]*(.*)$", re.I)
+
+
+def _tracking_claims(text, fences, lines, start, end) -> list[tuple[str, bool, int]]:
+    """What "Subplan Tracking" lines claim: the achievement (its id, or the SUBPLAN code
+    when the line names no id) and whether the line says it is complete (✅, or its Status
+    part)."""
+    out = []
+    for m in iter_outside(_TRACKED, text, fences, start, end):
+        line = m.group(0)
+        ref = _norm_id(m.group(1)) if m.group(1) else m.group(2)
+        status = _STATUS_PART.search(line)
+        done = "✅" in line or (
+            status is not None and normalise_status(status.group(1)) == "complete"
+        )
+        out.append((ref, done, lines.number(m.start())))
+    return out
 
 
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")

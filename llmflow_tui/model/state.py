@@ -332,6 +332,33 @@ def build_plan(
                     f"{len(approved)}/{len(achievements)} approved",
                 )
             )
+    if info is not None and info.tracking:
+        by_id = {a.id: a for a in achievements}
+        by_code = {code_of(a.id): a for a in achievements}
+        for ref, says_done, line in info.tracking:
+            a = by_id.get(ref) if "." in ref else by_code.get(ref)
+            if a is None:
+                continue  # an old running number or another plan's: nothing to compare
+            if says_done and a.state != APPROVED:
+                problems.append(
+                    Problem(
+                        plan_rel,
+                        line,
+                        WARNING,
+                        f"Subplan Tracking says achievement {a.id} is complete, but there is "
+                        f"no APPROVED_{code_of(a.id)}.md (state: {a.state.replace('_', ' ')})",
+                    )
+                )
+            elif "." not in ref and a.subplan is None:
+                problems.append(
+                    Problem(
+                        plan_rel,
+                        line,
+                        WARNING,
+                        f"Subplan Tracking lists a SUBPLAN for achievement {a.id}, "
+                        "but no SUBPLAN file exists",
+                    )
+                )
     if info is not None and info.handoff_next and info.handoff_next != nxt and nxt is not None:
         problems.append(
             Problem(

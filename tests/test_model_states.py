@@ -329,3 +329,26 @@ def test_subplan_tracking_lines_are_compared_with_the_files(tmp_path):
         "Subplan Tracking says achievement 1.1 is complete, but there is no APPROVED_11.md "
         "(state: subplan ready)",
     ]
+
+
+def test_approval_time_comes_from_the_review_date_before_the_mtime(tmp_path):
+    import calendar
+    import os
+
+    fb = "work-space/plans/V/execution/feedbacks"
+    make_workspace(
+        tmp_path,
+        {
+            "work-space/plans/V/PLAN_V.md": plan_md("V", [("1.1", "A"), ("1.2", "B")]),
+            f"{fb}/APPROVED_11.md": "# Review\n\n**Reviewer**: ana  \n**Review Date**: 2026-11-02\n",
+            f"{fb}/APPROVED_12.md": "approved, no date\n",
+        },
+    )
+    same = NOW - 3600  # a fresh clone: every file has the same mtime
+    for name in ("APPROVED_11.md", "APPROVED_12.md"):
+        os.utime(tmp_path / fb / name, (same, same))
+    plan = load(tmp_path, cache=False, now=NOW).plan("V")
+    first, second = plan.achievements
+    assert first.approved_at == calendar.timegm((2026, 11, 2, 0, 0, 0))
+    assert second.approved_at == pytest.approx(same)
+    assert first.state == second.state == "approved"

@@ -113,10 +113,14 @@ class Doc:
 
 def read_doc(root: str, ref: N.FileRef, size: int, mtime_ns: int) -> Doc:
     """Read and summarise ``root/ref.rel``; never raises."""
+    path = f"{root}/{ref.rel}"
+    if ref.kind == N.APPROVED:
+        # Existence is the whole signal (FORMAT §7); only the review date in the header is
+        # read, for display and velocity (a fresh clone gives every file the same mtime).
+        return Doc(ref, size, mtime_ns, 0, date=_review_date(path, size))
     if ref.kind in _NOT_READ:
         # Existence is the whole signal (FORMAT §7): the content is not evidence of anything.
         return Doc(ref, size, mtime_ns, 0)
-    path = f"{root}/{ref.rel}"
     problems: list[Problem] = []
     try:
         data = read_head(path, size, N_MAX)
@@ -163,6 +167,25 @@ def read_doc(root: str, ref: N.FileRef, size: int, mtime_ns: int) -> Doc:
 
 N_MAX = 4 * 1024 * 1024
 _NOT_READ = frozenset({N.APPROVED, N.FIX, N.RESOLUTION, N.SKIPPED, N.MARKER})
+_REVIEW_KEYS = ("review date", "reviewed", "date", "approved", "approved on", "approval date")
+
+
+def _review_date(path: str, size: int) -> str | None:
+    """The date in an APPROVED file's header (``**Review Date**: 2025-11-07``), or None."""
+    try:
+        data = read_head(path, size, 4096)
+    except OSError:
+        return None
+    if looks_binary(data):
+        return None
+    header, _end = header_block(decode(data[:4096]))
+    for key in _REVIEW_KEYS:
+        for k, v, _off in header:
+            if k == key:
+                date = latest_date(v)
+                if date:
+                    return date
+    return None
 
 
 _K_OF_N = re.compile(r"(\d+)\s*(?:of|/)\s*(\d+)")

@@ -643,7 +643,11 @@ def _achievement_state(
         "executions": tuple(executions),
         "feedback": feedback,
         "feedback_files": feedback_files,
-        "approved_at": approved[0].mtime_ns / 1e9 if approved else None,
+        # The review date written in the file first; its mtime (equal for every file after a
+        # fresh clone) only when there is none.
+        "approved_at": (_date_epoch(approved[0].date) or approved[0].mtime_ns / 1e9)
+        if approved
+        else None,
         "planned": planned,
     }
 

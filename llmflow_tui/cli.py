@@ -6,11 +6,15 @@ Exit codes: 0 ok, 1 problems of severity error found, 2 usage or input error.
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
-import sys
-from pathlib import Path
+import time
+
+STARTED = time.perf_counter()  # for LLMFLOW_TIMINGS: startup is measured from here
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 DEMO = Path(__file__).parent / "demo"
 SUBCOMMANDS = ("status", "serve")

@@ -104,3 +104,23 @@ def test_a_pickled_plan_reads_its_achievements_back_on_first_use(tmp_path):
     # A copy with other achievements gets its own counts.
     fewer = dataclasses.replace(back, achievements=back.achievements[:1])
     assert fewer.tally.total == 1 and fewer.progress[1] == 1
+
+
+def test_changes_on_disk_since_the_load_walk_are_found(tmp_path):
+    import os
+
+    root = _big_workspace(tmp_path / "ws")
+    ws = load(root, cache=False, now=NOW)
+    assert ws.changes_on_disk() == []
+    edited = root / "work-space/plans/F001/execution/EXECUTION_TASK_F001_11_01.md"
+    edited.write_text(edited.read_text() + "\n**Status**: ✅ Complete\n")
+    os.utime(edited, (NOW + 5, NOW + 5))
+    added = root / "work-space/plans/F002/execution/feedbacks/APPROVED_12.md"
+    added.parent.mkdir(parents=True, exist_ok=True)
+    added.write_text("ok")
+    removed = root / "work-space/plans/F003/subplans/SUBPLAN_F003_11.md"
+    removed.unlink()
+    missed = ws.changes_on_disk()
+    assert sorted(missed) == sorted(str(p) for p in (edited, added, removed))
+    assert ws.apply(missed) == load(root, cache=False, now=NOW)
+    assert ws.apply(missed).changes_on_disk() == []  # a snapshot from apply has no walk

@@ -6,7 +6,6 @@ change what is shown. A watchfiles loop feeds changed paths to ``Workspace.apply
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import os
 import shlex
@@ -243,8 +242,6 @@ class LlmflowApp(App):
         self._update_topbar("scanning…")
         self._show_loading()
         self._load_workspace("start")
-        if self.watch_enabled:
-            self._watch()
 
     def on_unmount(self) -> None:
         stop = getattr(self, "_stop_watching", None)
@@ -325,24 +322,46 @@ class LlmflowApp(App):
         ws.warm_up()  # the first file change then costs one file, not the index
         self.timings.setdefault("cache_saved", time.perf_counter())
 
-    @work(exclusive=True, group="watch", exit_on_error=False)
-    async def _watch(self) -> None:
-        from watchfiles import awatch
+    def _after_first_paint(self, ws: Workspace) -> None:
+        """The snapshot is on screen: now write the cache and start watching (done earlier,
+        both would compete with the start for the CPU). Nothing is missed meanwhile: once
+        the watcher runs, a catch-up walk applies whatever changed since the load walked."""
+        self._save_cache(ws)
+        if self.watch_enabled and not getattr(self, "_watching", False):
+            self._watching = True
+            self._stop_watching = threading.Event()
+            self._watch(ws)
 
-        self._stop_watching = asyncio.Event()
-        async for changes in awatch(
+    @work(thread=True, exclusive=True, group="watch", exit_on_error=False)
+    def _watch(self, loaded: Workspace) -> None:
+        """The file watcher (watchfiles, in this thread: setting up thousands of inotify
+        watches must not block the UI). Change batches go to ``queue_changes``."""
+        from watchfiles import watch
+
+        caught_up = False
+        for changes in watch(
             self.root,
             watch_filter=_watch_filter,
             debounce=60,
             step=30,
             stop_event=self._stop_watching,
-            rust_timeout=500,
-            yield_on_timeout=False,
+            rust_timeout=200,
+            yield_on_timeout=True,  # the first (empty) batch says the watcher is ready
             force_polling=self.poll,
             poll_delay_ms=250,
             recursive=True,
         ):
-            self.queue_changes({path for _change, path in changes})
+            try:
+                if not caught_up:
+                    caught_up = True
+                    missed = loaded.changes_on_disk()
+                    if missed:
+                        self.call_from_thread(self.queue_changes, set(missed))
+                if changes:
+                    paths = {path for _change, path in changes}
+                    self.call_from_thread(self.queue_changes, paths)
+            except RuntimeError:  # the app is closing
+                return
 
     def queue_changes(self, paths: set[str]) -> None:
         with self._lock:
@@ -412,7 +431,7 @@ class LlmflowApp(App):
         )
         self.show(message.ws)
         ws = message.ws
-        self.call_after_refresh(lambda: self._save_cache(ws))
+        self.call_after_refresh(lambda: self._after_first_paint(ws))
         if self._pending:
             self.queue_changes(set())  # changes that arrived while it was loading
 
@@ -514,6 +533,9 @@ class LlmflowApp(App):
     def _mark_painted(self, what: str) -> None:
         def mark() -> None:
             self.timings.setdefault(what, time.perf_counter())
+            trace = os.environ.get("LLMFLOW_TIMINGS")
+            if trace and what == "complete":
+                _write_timings(trace, self.timings)
 
         self.call_after_refresh(mark)
 
@@ -826,6 +848,20 @@ def _local_clipboard() -> bool:
 
 def _n(count: int, noun: str) -> str:
     return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
+def _write_timings(path: str, timings: dict[str, float]) -> None:
+    """LLMFLOW_TIMINGS=<file>: append one JSON line of start-up stamps, in seconds since the
+    ``llmflow`` command started (or since the app was created, when run otherwise)."""
+    import json
+
+    cli = sys.modules.get("llmflow_tui.cli")
+    origin = getattr(cli, "STARTED", timings["created"])
+    try:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps({k: round(v - origin, 4) for k, v in timings.items()}) + "\n")
+    except OSError:
+        pass
 
 
 def _home_relative(path: Path) -> str:

@@ -870,6 +870,24 @@ class Workspace:
             self._by_name = {p.name: p for p in plans}
         return plans
 
+    def changes_on_disk(self) -> list[str]:
+        """Absolute paths of methodology files added, removed or changed since the walk this
+        snapshot was loaded from (a watcher started after the load applies these to catch
+        up). Empty for a snapshot made by ``apply``."""
+        raw_then = self._walk_raw
+        if raw_then is None:
+            return []
+        root_s = str(self.root)
+        walkers = _parallel_walk(root_s) if _fork.available() else None
+        try:
+            raw, skipped = _walk_result(walkers) if walkers else _walk(root_s, raw=True)
+        except Exception:
+            raw, skipped = _walk(root_s, raw=True)
+        changed = [rel for rel, st in raw.items() if raw_then.get(rel) != st]
+        changed += [rel for rel in raw_then if rel not in raw]
+        changed += [rel for rel in set(skipped) ^ set(self._skipped)]
+        return [os.path.join(root_s, rel) for rel in changed]
+
     def warm_up(self) -> None:
         """Read back now what a warm start left pickled (file names, documents), so that a
         later ``apply`` or ``doc`` does not pay for it; a UI calls this off its own thread."""

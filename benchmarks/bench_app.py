@@ -113,6 +113,9 @@ def main() -> None:
         prefetch(args.root)  # as `llmflow` does: the tree is walked while Textual imports
         print(json.dumps(one_start(args.root, args.one == "warm")))
         return
+    import compileall
+
+    compileall.compile_dir(str(HERE.parent / "llmflow_tui"), quiet=1)  # as an install does
     root = generate(args.dir / f"ws{args.scale}x", args.scale)
     os.environ["LLMFLOW_CACHE_DIR"] = tempfile.mkdtemp(prefix="llmflow-bench-cache-")
     cold = [fresh_process_start(root, cache=False) for _ in range(args.runs)]

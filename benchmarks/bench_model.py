@@ -102,6 +102,9 @@ def main() -> None:
     ap.add_argument("--dir", type=Path, default=HERE / "out")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
+    import compileall
+
+    compileall.compile_dir(str(HERE.parent / "llmflow_tui"), quiet=1)  # as an install does
     results = []
     for scale in (int(s) for s in args.scales.split(",")):
         root = generate(args.dir / f"ws{scale}x", scale)

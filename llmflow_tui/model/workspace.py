@@ -682,8 +682,8 @@ class Workspace:
         self._index = None
         self._index_lock = threading.Lock()
         root_s = str(root)
-        # Warm: a forked helper walks and stats the tree while this process unpickles the
-        # cache (the two cost about the same on a large workspace).
+        # Forked helpers walk and stat the tree (two halves at once) while this process
+        # unpickles the cache; ``llmflow`` starts them even before Textual is imported.
         walkers = _take_prefetched(root_s)
         if walkers is None and cache and _fork.available() and _cache_file(root_s).is_file():
             walkers = _parallel_walk(root_s)

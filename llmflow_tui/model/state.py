@@ -10,7 +10,6 @@ import calendar
 import re
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import lru_cache
 
 from . import names as N
@@ -39,15 +38,10 @@ from .types import (
     Plan,
     Problem,
     Reason,
+    Settings,
 )
 
 SKIPPED_FLAG = "skipped"
-
-
-@dataclass(frozen=True, slots=True)
-class Settings:
-    now: float | None = None  # epoch seconds; None: the time of each load/apply
-    stale_days: float = 7.0
 
 
 def _is_nested_plan_doc(doc: Doc) -> bool:

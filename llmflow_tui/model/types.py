@@ -43,6 +43,14 @@ ERROR = "error"
 WARNING = "warning"
 
 
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """What a derivation depends on besides the files."""
+
+    now: float | None = None  # epoch seconds; None: the time of each load/apply
+    stale_days: float = 7.0
+
+
 @dataclass(frozen=True, order=True)
 class Problem:
     """One anomaly found while reading: shown in the problems list, never raised."""

@@ -18,13 +18,18 @@ import zlib
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import _fork
 from . import names as N
-from .parse import PARSER_VERSION, Doc, read_doc
-from .state import Settings, build_plan, cycles
-from .text import decode, read_head
-from .types import WARNING, GrammaPlan, Plan, Problem
+from .types import WARNING, GrammaPlan, Plan, Problem, Settings
+
+if TYPE_CHECKING:
+    from .parse import Doc
+
+# The parser and the state engine are imported where they are first needed: a warm start
+# that finds nothing changed (``llmflow status`` on a big workspace) needs neither.
+CACHE_FORMAT = 7
 
 Progress = Callable[[int, int], None]
 
@@ -200,6 +205,8 @@ def derive_unit(
     folders = sorted(
         (N.archived_by_path(f + "/x"), f.count("/"), f) for f in folders_by_feature.get(unit, ())
     )
+    from .state import build_plan
+
     return build_plan(unit, unit_docs, settings, folders[0][2] if folders else None)
 
 
@@ -231,6 +238,8 @@ def read_units(
     settings: Settings,
 ) -> dict:
     """Read ``items`` and derive ``units`` from them: a helper process's share of a load."""
+    from .parse import read_doc
+
     docs = {rel: read_doc(root, ref, size, mtime) for rel, ref, size, mtime in items}
     derived = {
         unit: derive_unit(unit, docs, members, folders, settings) for unit, members in units.items()
@@ -255,6 +264,8 @@ def _read_all(
     and derived) to a helper process: parsing is CPU-bound Python and the GIL rules out
     threads. On Linux the helper is forked (it starts at once, with everything imported);
     elsewhere a spawned interpreter pays off only for large loads."""
+    from .parse import read_doc
+
     out: dict = {}
     parsed: dict[str, Doc] = {}
     forked: _fork.Forked | None = None
@@ -432,7 +443,7 @@ _CACHE_TAG: tuple | None = None
 def _cache_tag() -> tuple:
     global _CACHE_TAG
     if _CACHE_TAG is None:
-        _CACHE_TAG = ("llmflow-parse-cache", PARSER_VERSION, _code_digest())
+        _CACHE_TAG = ("llmflow-parse-cache", CACHE_FORMAT, _code_digest())
     return _CACHE_TAG
 
 
@@ -956,6 +967,8 @@ class Workspace:
                                     f"PLAN_{child} depends on PLAN_{dep}, which is not found",
                                 )
                             )
+                from .state import cycles
+
                 for cycle in cycles({child: list(deps) for child, deps in doc.child_deps}):
                     problems.append(
                         Problem(
@@ -998,6 +1011,8 @@ class Workspace:
             return self._apply(changed_paths)
 
     def _apply(self, changed_paths: Iterable[str | Path]) -> Workspace:
+        from .parse import read_doc
+
         new = Workspace.__new__(Workspace)
         new._pending_cache = None
         new._walk_raw = None  # the files changed since that walk
@@ -1159,6 +1174,8 @@ class Workspace:
         path = (root / rel).resolve()
         if path != root and root not in path.parents:
             raise ValueError(f"{rel} is outside the workspace")
+        from .text import decode, read_head
+
         data = read_head(str(path), path.stat().st_size, limit)
         text = decode(data[:limit])
         if len(data) > limit:

@@ -106,3 +106,21 @@ def test_model_does_not_import_textual():
     code = "import sys, llmflow_tui.model; print('textual' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_an_unchanged_warm_status_needs_neither_the_parser_nor_the_state_engine(ws, tmp_path):
+    import os
+
+    env = dict(os.environ, LLMFLOW_CACHE_DIR=str(tmp_path / "cache"))
+    code = (
+        "import sys, io, contextlib\n"
+        "from llmflow_tui.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    main(['status', {str(ws)!r}, '--json'])\n"
+        "print(','.join(m for m in ('llmflow_tui.model.parse', 'llmflow_tui.model.state')"
+        " if m in sys.modules))\n"
+    )
+    cold = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    warm = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert cold.stdout.strip() == "llmflow_tui.model.parse,llmflow_tui.model.state"
+    assert warm.stdout.strip() == ""

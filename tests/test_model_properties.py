@@ -44,6 +44,14 @@ FRAGMENTS = [
     "**Achievement",
     "#",
     "EXECUTION*TASK*F\\_11_01.md",
+    "| Plan | Depends on | Blocks |",
+    "| PLAN_F | PLAN_G, PLAN_F | PLAN_G |",
+    "| PLAN_G | PLAN_F |",
+    "|---|---|",
+    "## 📊 Subplan Tracking",
+    "- SUBPLAN_F_11: Achievement 1.1 - Status: ✅ Complete",
+    "- SUBPLAN\\_F\\_110 ✅",
+    "**Review Date**: November 7, 2025",
 ]
 NAMES = [
     "PLAN_F.md",

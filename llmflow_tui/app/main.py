@@ -590,7 +590,7 @@ class LlmflowApp(App):
             details.update(Text(ref.path or ""), layout=False)
             self._read_preview(ws, ref.path)
             return
-        deps.show_plan(plan, self.now)
+        deps.show_plan(plan, self.now, ws.plans_by_name, ws.grammaplans)
         if ref.kind == "plan":
             why = "; ".join(r.text for r in plan.reasons)
             details.update(

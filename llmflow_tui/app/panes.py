@@ -654,7 +654,11 @@ class DependencyView(Static):
         self.update(text, layout=lines != getattr(self, "_lines", None))
         self._lines = lines
 
-    def show_plan(self, plan: Plan | None, now: float | None = None) -> None:
+    def show_plan(
+        self, plan: Plan | None, now: float | None = None, ws_plans=None, grammaplans=()
+    ) -> None:
+        """A plan's waves, blocked chains and critical path; with the workspace's plans and
+        plans of plans, also the plans it waits for and the plans that wait for it."""
         if plan is None:
             self._set(Text("Select a plan to see its waves.", style="dim"))
             return
@@ -702,7 +706,35 @@ class DependencyView(Static):
             f"velocity {v * 7:.1f}/week · ETA {eta(plan, now)}" if v else f"ETA {eta(plan, now)}",
             style="dim",
         )
+        self._cross_plan(text, plan, ws_plans or {}, grammaplans)
         self._set(text)
+
+    @staticmethod
+    def _cross_plan(text: Text, plan: Plan, plans: dict, grammaplans) -> None:
+        """Level 1 of parallel work: the dependency columns of plans of plans."""
+        from .graph import DONE_PLAN_STATES
+
+        def named(names) -> str:
+            out = []
+            for n in names:
+                p = plans.get(n)
+                out.append(f"{n} ({p.state.replace('_', ' ')})" if p else f"{n} (not found)")
+            return ", ".join(out)
+
+        for g in grammaplans:
+            waits = g.waits_for(plan.name)
+            pending = [n for n in waits if n not in plans or plans[n].state not in DONE_PLAN_STATES]
+            waiting = [n for n, deps in g.dependencies if plan.name in deps]
+            if not waits and not waiting:
+                continue
+            text.append(f"\n◆ {g.name}: ", style="bold magenta")
+            if waits:
+                style = "yellow" if pending else "green"
+                text.append(f"waits for {named(waits)}", style=style)
+                if waiting:
+                    text.append("; ")
+            if waiting:
+                text.append(f"{named(waiting)} wait{'s' if len(waiting) == 1 else ''} for it")
 
     def show_workspace(
         self, plans: tuple[Plan, ...], grammaplans, total: int | None = None

@@ -18,6 +18,7 @@ import zlib
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from . import _fork
@@ -1155,6 +1156,10 @@ class Workspace:
     # -- queries -----------------------------------------------------------------------
     def plan(self, name: str) -> Plan | None:
         return self._by_name.get(name)
+
+    @property
+    def plans_by_name(self) -> MappingProxyType[str, Plan]:
+        return MappingProxyType(self._by_name)
 
     def plan_problems(self, name: str) -> tuple[Problem, ...]:
         """The problems found while deriving one plan (its files and its PLAN)."""

@@ -434,3 +434,20 @@ async def test_a_failed_reload_is_shown_not_swallowed(tmp_path):
         assert any("load_workspace failed" in m and "not a folder" in m for m in messages)
         # The last good snapshot stays on screen.
         assert app.ws.plan("X") is not None
+
+
+async def test_plan_dependency_view_names_the_plans_it_waits_for_and_that_wait_for_it():
+    app = demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        tree = app.query_one(PlanTree)
+        tree.select_path("AUTH")
+        await settled(app)
+        await pilot.pause()
+        text = str(app.query_one(DependencyView).render())
+        assert "◆ PLATFORM: BILLING (complete) waits for it" in text
+        tree.select_path("BILLING")
+        await settled(app)
+        await pilot.pause()
+        text = str(app.query_one(DependencyView).render())
+        assert "◆ PLATFORM: waits for AUTH (needs attention)" in text

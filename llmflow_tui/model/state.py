@@ -511,6 +511,8 @@ def _achievement_state(
         live = [d for d in group if not archived(d)] or group
         winners.add(max(live, key=_suffix_rank).ref.rel)
     executions: list[Execution] = []
+    # Several live executions of one achievement run in parallel unless marked otherwise.
+    several_live = sum(1 for d in execs if d.ref.rel in winners and not archived(d)) > 1
     for d in sorted(execs, key=lambda d: (d.ref.mm or 0, _suffix_rank(d))):
         last = d.status_last
         complete = last is not None and last.norm == "complete"
@@ -518,7 +520,7 @@ def _achievement_state(
             kind = "redo"
         elif d.phase is not None:
             kind = "phase"
-        elif d.parallel_marker:
+        elif d.parallel_marker or several_live:
             kind = "parallel"
         else:
             kind = "single"
@@ -538,8 +540,6 @@ def _achievement_state(
                 date=d.date,
             )
         )
-    if len([x for x in executions if not x.superseded and not x.archived]) > 1:
-        executions = [x if x.kind != "single" else _replace_kind(x, "parallel") for x in executions]
     live = [x for x in executions if not x.superseded and not x.archived]
     considered = live or [x for x in executions if not x.superseded]
     planned = subplan.planned if subplan is not None else None
@@ -644,12 +644,6 @@ def _achievement_state(
         else None,
         "planned": planned,
     }
-
-
-def _replace_kind(x: Execution, kind: str) -> Execution:
-    from dataclasses import replace
-
-    return replace(x, kind=kind)
 
 
 def cycles(deps: dict[str, list[str]]) -> list[list[str]]:

@@ -139,14 +139,26 @@ def find_fences(text: str) -> Fences:
     """Fenced code blocks (``` or ~~~, up to three spaces of indent), CommonMark-style."""
     if "```" not in text and "~~~" not in text:
         return Fences((), (), None)
+    return _scan_fences(text, _FENCE, None)
+
+
+def _scan_fences(text: str, rx: re.Pattern[str], heads: list | None) -> Fences:
+    """Pair fence lines found by ``rx`` (groups 1-2: marker, info). With ``_FENCE_OR_HEADING``
+    (groups 3-4: a heading) the headings outside fences go to ``heads`` in the same pass."""
     starts: list[int] = []
     ends: list[int] = []
     open_char = ""
     open_len = 0
     open_start = 0
-    for m in _FENCE.finditer("\n" + text):
-        marker, info = m.group(1), m.group(2)
+    for m in rx.finditer("\n" + text):
+        marker = m.group(1)
         ls = m.start()  # offset of the line in ``text`` (the prefix "\n" shifts by one)
+        if marker is None:  # a heading (only ``_FENCE_OR_HEADING`` finds those)
+            if not open_char:
+                title = m.group(4).rstrip(" \t#").strip()
+                heads.append((len(m.group(3)), title, ls, m.end() - 1))
+            continue
+        info = m.group(2)
         if not open_char:
             if marker[0] == "`" and "`" in info:
                 continue  # an inline code span, not a fence
@@ -192,34 +204,8 @@ def fences_and_headings(text: str) -> tuple[Fences, list[tuple[int, str, int, in
     """``find_fences`` and ``headings`` in one pass (documents that need both)."""
     if "```" not in text and "~~~" not in text:
         return Fences((), (), None), headings(text, Fences((), (), None))
-    starts: list[int] = []
-    ends: list[int] = []
     heads: list[tuple[int, str, int, int]] = []
-    open_char = ""
-    open_len = 0
-    open_start = 0
-    for m in _FENCE_OR_HEADING.finditer("\n" + text):
-        marker = m.group(1)
-        ls = m.start()  # offset of the line in ``text`` (the prefix "\n" shifts by one)
-        if marker is None:  # a heading
-            if not open_char:
-                title = m.group(4).rstrip(" \t#").strip()
-                heads.append((len(m.group(3)), title, ls, m.end() - 1))
-            continue
-        info = m.group(2)
-        if not open_char:
-            if marker[0] == "`" and "`" in info:
-                continue  # an inline code span, not a fence
-            open_char, open_len, open_start = marker[0], len(marker), ls
-        elif marker[0] == open_char and len(marker) >= open_len and not info.strip():
-            starts.append(open_start)
-            ends.append(m.end() - 1)
-            open_char = ""
-    if open_char:
-        starts.append(open_start)
-        ends.append(len(text) + 1)
-        return Fences(tuple(starts), tuple(ends), open_start), heads
-    return Fences(tuple(starts), tuple(ends), None), heads
+    return _scan_fences(text, _FENCE_OR_HEADING, heads), heads
 
 
 def iter_outside(pattern: re.Pattern[str], text: str, fences: Fences, pos: int = 0, end=None):

@@ -143,7 +143,9 @@ class LlmflowApp(App):
         Binding("q", "quit", "Quit", id="quit", tooltip="Quit llmflow"),
         Binding("question_mark", "help", "Help", id="help", tooltip="Every key"),
         Binding("r", "reload", "Reload", id="reload", tooltip="Read the workspace again"),
-        Binding("slash", "filter", "Filter", id="filter", tooltip="Filter plans"),
+        # Priority: handled as the key arrives, so the keys typed right after it (queued
+        # already, as in a paste or on a busy start) reach the filter and not the tree.
+        Binding("slash", "filter", "Filter", id="filter", tooltip="Filter plans", priority=True),
         Binding("e", "edit", "Edit", id="edit", tooltip="Open the selected file in $EDITOR"),
         Binding(
             "m",
@@ -641,6 +643,8 @@ class LlmflowApp(App):
             return self.selected_file() is not None
         if action in ("copy", "save"):
             return self.ws is not None
+        if action == "filter":  # a "/" typed into a text field stays there
+            return isinstance(self.screen, MainScreen) and not isinstance(self.focused, Input)
         if action == "pane":
             return self.screen.has_class("narrow") if isinstance(self.screen, MainScreen) else False
         return True
@@ -653,7 +657,9 @@ class LlmflowApp(App):
     def action_filter(self) -> None:
         filt = self.query_one("#filter", Input)
         filt.display = True
-        filt.focus()
+        # Focus now, not via ``focus()`` (which queues it): keys typed right after "/" and
+        # already waiting in the queue (a busy start, a paste over SSH) must go to the filter.
+        self.screen.set_focus(filt)
 
     def action_help(self) -> None:
         rows = [(self.key_for(b), b.tooltip or b.description, b.id or "") for b in self.BINDINGS]

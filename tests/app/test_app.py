@@ -451,3 +451,21 @@ async def test_plan_dependency_view_names_the_plans_it_waits_for_and_that_wait_f
         await pilot.pause()
         text = str(app.query_one(DependencyView).render())
         assert "◆ PLATFORM: waits for AUTH (needs attention)" in text
+
+
+async def test_keys_typed_right_after_slash_go_to_the_filter():
+    from textual import events
+    from textual.widgets import Input
+
+    app = demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        # All queued at once, as a fast typist, a paste or a busy start delivers them.
+        for key, char in [("slash", "/"), ("A", "A"), ("U", "U"), ("T", "T"), ("H", "H")]:
+            app.post_message(events.Key(key, char))
+        await pilot.pause(0.3)
+        await settled(app)
+        assert app.query_one("#filter", Input).value == "AUTH"
+        # A "/" typed into the filter is text, not the filter key again.
+        await pilot.press("slash")
+        assert app.query_one("#filter", Input).value == "AUTH/"

@@ -194,6 +194,15 @@ async def test_copy_and_save_preview(tmp_path):
         await pilot.press("s", "enter")
         await pilot.pause()
         assert saved.read_text() == "mine"
+        # A path typed in the dialog keeps its slashes ("/" is the filter key elsewhere).
+        await pilot.press("s")
+        from textual.widgets import Input
+
+        field = app.screen.query_one(Input)
+        field.value = ""
+        await pilot.press(*"notes/x.md", "enter")
+        await pilot.pause()
+        assert (root / "notes/x.md").read_text() == app.clipboard
 
 
 async def test_reload_key_picks_up_changes_without_watcher(tmp_path):

@@ -394,3 +394,25 @@ def test_dates_written_in_a_document(text, expected):
     from llmflow_tui.model.text import latest_date
 
     assert latest_date(text) == expected
+
+
+def test_a_damaged_index_in_the_cache_is_rebuilt_not_fatal(tmp_path, cache_dir):
+    import pickle
+
+    root = tmp_path / "ws"
+    _seed(root)
+    cold = load(root, cache=True, now=NOW)
+    (cache_file,) = cache_dir.iterdir()
+    with open(cache_file, "rb") as fh:
+        pickle.load(fh)  # the first half: what a warm start reads
+        head = fh.tell()
+    with open(cache_file, "r+b") as fh:
+        fh.truncate(head + 10)  # the index half is cut short
+    warm = load(root, cache=True, now=NOW)
+    assert warm == cold
+    rel = "work-space/plans/F/execution/EXECUTION_TASK_F_11_01.md"
+    assert warm.doc(rel) == cold.doc(rel)
+    path = root / "work-space/plans/F/execution/feedbacks/APPROVED_11.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("ok")
+    assert warm.apply([path]) == load(root, cache=False, now=NOW)

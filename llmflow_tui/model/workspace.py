@@ -921,8 +921,16 @@ class Workspace:
             if self._index is None:
                 return
             index = _unpickle_index({"index": self._index.take()})
-            if not index:  # pragma: no cover - the cache file was damaged after the start
-                raise RuntimeError("the parse cache cannot be read back; reload the workspace")
+            if not index:
+                # The cache file's second half is damaged: build the same structures the
+                # slow way (a walk and a read of every file) rather than fail later.
+                fresh = Workspace._load(
+                    self.root, cache=False, settings=self._settings, progress=None
+                )
+                for attr in _INDEXED:
+                    setattr(self, attr, getattr(fresh, attr))
+                self._index = None
+                return
             (
                 self._plan_folders,
                 self._folders_by_feature,

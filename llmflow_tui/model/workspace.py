@@ -876,7 +876,8 @@ class Workspace:
             by_name = dict(prev._by_name)
             for unit in changed:
                 p = derived[unit][0]
-                by_name[p.name] = p
+                if p is not None:
+                    by_name[p.name] = p
             self._by_name = by_name
         else:
             self._by_name = {p.name: p for p in plans}

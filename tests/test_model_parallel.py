@@ -78,8 +78,8 @@ def test_the_walk_split_in_shares_covers_the_tree_exactly_once(tmp_path):
             "work-space/work-space/plans/X/PLAN_X.md": plan_md("X"),
         },
     )
-    whole, skipped = _walk(str(root), raw=True)
-    shares = [_walk(str(root), raw=True, part=(k, 3)) for k in range(3)]
+    whole, skipped = _walk(str(root))
+    shares = [_walk(str(root), part=(k, 3)) for k in range(3)]
     merged = {}
     for found, _ in shares:
         assert found  # every share has work
@@ -124,3 +124,12 @@ def test_changes_on_disk_since_the_load_walk_are_found(tmp_path):
     assert sorted(missed) == sorted(str(p) for p in (edited, added, removed))
     assert ws.apply(missed) == load(root, cache=False, now=NOW)
     assert ws.apply(missed).changes_on_disk() == []  # a snapshot from apply has no walk
+
+
+@pytest.mark.skipif(not _fork.available(), reason="needs fork")
+def test_a_collected_helper_is_never_signalled_again():
+    helper = _fork.Forked(sum, [1, 2, 3])
+    assert helper.result() == 6
+    helper.cancel()  # its pid may belong to another process by now: nothing is sent
+    with pytest.raises(RuntimeError):
+        helper.result()

@@ -32,7 +32,7 @@ def available() -> bool:
 class Forked:
     """``fn(*args)`` running in a child process; ``result()`` waits for and returns its value."""
 
-    __slots__ = ("_pid", "_fd")
+    __slots__ = ("_pid", "_fd", "_done")
 
     def __init__(self, fn: Callable[..., Any], *args: Any) -> None:
         r, w = os.pipe()
@@ -60,9 +60,13 @@ class Forked:
         os.close(w)
         self._pid = pid
         self._fd = r
+        self._done = False
 
     def result(self) -> Any:
         """The child's return value; raises ``RuntimeError`` if it failed."""
+        if self._done:
+            raise RuntimeError("helper process already collected")
+        self._done = True
         chunks = []
         try:
             while True:
@@ -78,6 +82,11 @@ class Forked:
         return pickle.loads(b"".join(chunks))
 
     def cancel(self) -> None:
+        """Stop the child (nothing to do once its result was collected: its pid and pipe may
+        belong to someone else by then)."""
+        if self._done:
+            return
+        self._done = True
         try:
             os.kill(self._pid, signal.SIGKILL)
         except OSError:

@@ -41,20 +41,15 @@ _UNIT_KINDS = frozenset(
 
 
 def _walk(
-    root: str,
-    start: str = "",
-    known: dict | None = None,
-    raw: bool = False,
-    part: tuple[int, int] | None = None,
-) -> tuple[dict[str, tuple[N.FileRef, int, int]], dict[str, str]]:
-    """Every methodology file below ``root/start``: {rel: (ref, mtime_ns, size)}, and the
-    folders deliberately not scanned with the reason (stale copies, stray work-space).
+    root: str, start: str = "", part: tuple[int, int] | None = None
+) -> tuple[dict[str, tuple[int, int]], dict[str, str]]:
+    """Every file below ``root/start`` whose name might be a methodology file, as
+    {rel: (mtime_ns, size)} (``_classified`` tells what each is), and the folders
+    deliberately not scanned with the reason (stale copies, stray work-space).
 
-    ``raw``: do not classify; keep every file whose name might be a methodology file, as
-    {rel: (mtime_ns, size)} (helper processes walk this way; the caller classifies).
     ``part=(k, n)``: walk only the k-th of n disjoint shares of the tree (whole folders at
     depth ``SPLIT_DEPTH`` are shared out; files above that depth belong to share 0)."""
-    found: dict[str, tuple[N.FileRef, int, int]] = {}
+    found: dict[str, tuple[int, int]] = {}
     skipped: dict[str, str] = {}
     stack = [start]
     while stack:
@@ -94,28 +89,19 @@ def _walk(
                     elif why != "skipped":
                         skipped[rel] = why
                     continue
-                if raw:
-                    if N.might_be_methodology(name):
-                        st = entry.stat()
-                        found[rel] = (st.st_mtime_ns, st.st_size)
-                    continue
-                else:
-                    ref = known.get(rel) if known else None
-                    if ref is None:
-                        ref = N.classify(rel)
-                    if ref is None:
-                        continue
-                st = entry.stat()
-                found[rel] = (ref, st.st_mtime_ns, st.st_size)
+                if N.might_be_methodology(name):
+                    st = entry.stat()
+                    found[rel] = (st.st_mtime_ns, st.st_size)
             except OSError:
                 continue
     return found, skipped
 
 
 def _classified(
-    raw: dict[str, tuple[int, int]], known: dict[str, N.FileRef]
+    raw: dict[str, tuple[int, int]], known: dict[str, N.FileRef] | None = None
 ) -> dict[str, tuple[N.FileRef, int, int]]:
-    """A raw walk's files with their refs (from ``known`` where possible)."""
+    """A walk's methodology files with their refs (from ``known`` where possible)."""
+    known = known or {}
     found = {}
     for rel, (mtime, size) in raw.items():
         ref = known.get(rel)
@@ -142,11 +128,13 @@ def _is_real_dir(entry: os.DirEntry) -> bool:
 
 
 def _parallel_walk(root: str) -> list[_fork.Forked] | None:
-    """Two forked helpers walking disjoint halves of the tree, or None."""
+    """Two forked helpers walking disjoint halves of the tree, or None (no fork here)."""
+    if not _fork.available():
+        return None
     walkers: list[_fork.Forked] = []
     try:
         for k in range(2):
-            walkers.append(_fork.Forked(_walk, root, "", None, True, (k, 2)))
+            walkers.append(_fork.Forked(_walk, root, "", (k, 2)))
     except OSError:
         for w in walkers:
             w.cancel()
@@ -162,7 +150,7 @@ def prefetch(root: str | Path) -> None:
     """Start walking ``root`` in helper processes now (say, while a UI imports itself); a
     ``load`` of the same folder within a few seconds uses that walk."""
     path = Path(root).expanduser().resolve()
-    if not _fork.available() or not path.is_dir():
+    if not path.is_dir():
         return
     walkers = _parallel_walk(str(path))
     if walkers is not None:
@@ -178,14 +166,22 @@ def _take_prefetched(root: str) -> list[_fork.Forked] | None:
     return walkers
 
 
-def _walk_result(walkers: list[_fork.Forked]) -> tuple[dict, dict]:
-    raw: dict = {}
-    skipped: dict = {}
-    for w in walkers:
-        r, s = w.result()
-        raw.update(r)
-        skipped.update(s)
-    return raw, skipped
+def _walk_all(root: str, walkers: list[_fork.Forked] | None) -> tuple[dict, dict]:
+    """The whole walk: the helpers' shares merged, or (without helpers, or if one failed)
+    walked here."""
+    if walkers is not None:
+        raw: dict = {}
+        skipped: dict = {}
+        try:
+            for w in walkers:
+                r, s = w.result()
+                raw.update(r)
+                skipped.update(s)
+            return raw, skipped
+        except Exception:
+            for w in walkers:
+                w.cancel()
+    return _walk(root)
 
 
 PARALLEL_MIN_FILES = 2000  # a spawned helper pays off from here
@@ -697,7 +693,7 @@ class Workspace:
         # Forked helpers walk and stat the tree (two halves at once) while this process
         # unpickles the cache; ``llmflow`` starts them even before Textual is imported.
         walkers = _take_prefetched(root_s)
-        if walkers is None and cache and _fork.available() and _cache_file(root_s).is_file():
+        if walkers is None and cache and _cache_file(root_s).is_file():
             walkers = _parallel_walk(root_s)
         cache_data = _read_cache(root_s) if cache else {}
         # Cold: start the helper now so that its start-up overlaps the walk.
@@ -706,14 +702,7 @@ class Workspace:
             if not cache_data and _parallel_allowed() and not _fork.available()
             else None
         )
-        raw = None
-        if walkers is not None:
-            try:
-                raw, skipped = _walk_result(walkers)
-            except Exception:
-                raw = None
-        if raw is None:
-            raw, skipped = _walk(root_s, raw=True)
+        raw, skipped = _walk_all(root_s, walkers)
         self._walk_raw = raw
         now = settings.now if settings.now is not None else time.time()
         cached_derived: dict = cache_data.get("derived", {})
@@ -891,11 +880,7 @@ class Workspace:
         if raw_then is None:
             return []
         root_s = str(self.root)
-        walkers = _parallel_walk(root_s) if _fork.available() else None
-        try:
-            raw, skipped = _walk_result(walkers) if walkers else _walk(root_s, raw=True)
-        except Exception:
-            raw, skipped = _walk(root_s, raw=True)
+        raw, skipped = _walk_all(root_s, _parallel_walk(root_s))
         changed = [rel for rel, st in raw.items() if raw_then.get(rel) != st]
         changed += [rel for rel in raw_then if rel not in raw]
         changed += [rel for rel in set(skipped) ^ set(self._skipped)]
@@ -1089,7 +1074,8 @@ class Workspace:
                     if why != "skipped":
                         new._skipped[rel] = why
                     continue
-                found, skipped = _walk(root_s, rel)
+                raw, skipped = _walk(root_s, rel)
+                found = _classified(raw)
                 new._skipped.update(skipped)
                 for frel, (ref, mtime, size) in found.items():
                     new._files[frel] = ref
@@ -1340,7 +1326,7 @@ def _gc_paused(freeze: bool = False):
 def quick_names(root: str | Path) -> tuple[tuple[str, str | None], ...]:
     """(plan name, group folder) for every plan, from file names alone (nothing is read)."""
     path = Path(root).expanduser().resolve()
-    found, _skipped = _walk(str(path))
+    found = _classified(_walk(str(path))[0])
     return _names_from({rel: ref for rel, (ref, _m, _s) in found.items()})
 
 

@@ -744,17 +744,18 @@ class DependencyView(Static):
         from .graph import plan_waves
 
         text = Text()
-        if total is not None and total != len(plans):
+        filtered = total is not None and total != len(plans)
+        if filtered:
             text.append(f"filter: {len(plans)} of {total} plans\n", style="dim")
         names = {p.name: p for p in plans}
         for g in grammaplans:
             children = tuple(c for c in g.children if c in names)
-            if total is not None and total != len(plans) and not children:
+            if filtered and not children:
                 continue  # the filter hides all of it
             text.append(f"◆ {g.name}", style="bold magenta")
             text.append(f" ({g.kind.replace('_', ' ')})\n", style="dim")
             for c in g.children:
-                if c not in names and (total is None or total == len(plans)):
+                if c not in names and not filtered:
                     text.append(f"   ? {c} not found\n", style="red")
             waits = dict(g.dependencies)
             done, waves, stuck = plan_waves(children, waits, names)

@@ -25,7 +25,6 @@ def available() -> bool:
         and hasattr(os, "fork")
         and (os.cpu_count() or 1) > 1
         and not os.environ.get("LLMFLOW_NO_PARALLEL")
-        and not os.environ.get("LLMFLOW_NO_FORK")
     )
 
 

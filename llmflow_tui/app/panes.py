@@ -427,9 +427,10 @@ class PlanTree(Tree[NodeRef]):
         f = self._filter
         if not f:
             return True
+        # The tally's marks, not the achievements: a filter keystroke on thousands of plans
+        # must not read every plan's achievements back from the cache.
         hay = [plan.name, plan.state, plan.group or "", plan.group_label or "", *plan.markers]
-        for a in plan.achievements:
-            hay += [a.state, *a.flags]
+        hay += plan.tally.marks
         return any(f in h.casefold() for h in hay)
 
     # -- events ----------------------------------------------------------------------

@@ -174,14 +174,18 @@ class Tally:
     blocked: int = 0
     approved_at: tuple[float, ...] = ()  # mtimes of the APPROVED files (velocity)
     hours_left: float | None = None  # estimated effort of the rest; None if one is unknown
+    marks: frozenset[str] = frozenset()  # every achievement state and flag present (filter)
 
     @classmethod
     def of(cls, achievements: tuple[Achievement, ...]) -> Tally:
         approved = needs_fix = stale = running = blocked = 0
         stamps: list[float] = []
         hours: float | None = 0.0
+        marks: set[str] = set()
         for a in achievements:
             state = a.state
+            marks.add(state)
+            marks.update(a.flags)
             if state == APPROVED:
                 approved += 1
                 if a.approved_at is not None:
@@ -205,6 +209,7 @@ class Tally:
             blocked,
             tuple(sorted(stamps)),
             hours,
+            frozenset(marks),
         )
 
 

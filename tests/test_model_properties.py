@@ -146,6 +146,7 @@ PATHS = [
     "work-space/plans/H/PLAN_H.md",
     "work-space/plans/F/F-old/PLAN_F.md",
     "PLAN_G.md",
+    "work-space/GRAMMAPLAN_BIG.md",
 ]
 DIR_TARGETS = ["work-space/plans/F/execution", "work-space/plans/a_paused/G", "work-space/plans/H"]
 BODIES = [
@@ -158,6 +159,10 @@ BODIES = [
     '{"achievements": [{"achievement_id": "1.2", "dependencies": ["1.1"]}]}',
     "",
     "# APPROVED\n",
+    plan_md("H", header="**Parent GrammaPlan**: GRAMMAPLAN_BIG.md"),
+    plan_md("G", header="**Parent GrammaPlan**: GRAMMAPLAN_NONE.md"),
+    "# GRAMMAPLAN: Big\n\n| Plan | Depends on |\n|---|---|\n| PLAN_F | PLAN_G |\n"
+    "| PLAN_G | PLAN_F |\n| PLAN_Q | PLAN_H |\n",
 ]
 steps = st.lists(
     st.one_of(
@@ -199,6 +204,9 @@ def test_apply_equals_load(steps):
             fresh = load(root, cache=False, now=NOW)
             assert ws == fresh
             assert ws.to_json() == fresh.to_json()
+            errors = sum(1 for p in fresh.problems if p.severity == "error")
+            counts = (errors, len(fresh.problems) - errors)
+            assert ws.problem_counts == fresh.problem_counts == counts
     finally:
         shutil.rmtree(root)
 

@@ -429,7 +429,7 @@ class LlmflowApp(App):
     def on_workspace_loaded(self, message: WorkspaceLoaded) -> None:
         self.log_activity(
             f"{message.why}: {len(message.ws.plans)} plans, {message.ws.files} files, "
-            f"{len(message.ws.problems)} problems in {message.seconds * 1000:.0f} ms"
+            f"{sum(message.ws.problem_counts)} problems in {message.seconds * 1000:.0f} ms"
         )
         self.show(message.ws)
         ws = message.ws
@@ -515,8 +515,7 @@ class LlmflowApp(App):
         progress = self.query_one(ProgressPane)
         progress.now = self.now
         progress.show(self.visible_plans())
-        errors = sum(1 for p in ws.problems if p.severity == "error")
-        warnings = len(ws.problems) - errors
+        errors, warnings = ws.problem_counts
         achievements = sum(p.tally.total for p in ws.plans)
         live = (" · watching" + (" (polling)" if self.poll else "")) if self.watch_enabled else ""
         self._update_topbar(

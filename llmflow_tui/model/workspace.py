@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from . import _fork
 from . import names as N
-from .types import WARNING, GrammaPlan, Plan, Problem, Settings
+from .types import ERROR, WARNING, GrammaPlan, Plan, Problem, Settings
 
 if TYPE_CHECKING:
     from .parse import Doc
@@ -407,10 +407,6 @@ def _plan_key(p: Plan) -> tuple:
     return (p.orphan, p.archived, p.group or "", p.name)
 
 
-def _problems_from_units(ws: Workspace) -> int:
-    return len(ws._skipped) + sum(len(d[1]) for d in ws._derived.values())
-
-
 def _cache_file(root: str) -> Path:
     base = os.environ.get("LLMFLOW_CACHE_DIR")
     if not base:
@@ -515,7 +511,7 @@ def _write_cache(ws: Workspace, derived: dict) -> None:
             "nfiles": len(ws._files),
             "units": len(ws._units),
             "derived": derived,
-            "assembled": (ws.grammaplans, ws.problems[_problems_from_units(ws) :]),
+            "assembled": (ws.grammaplans, ws._extra),
         }
         if ws._walk_raw is not None:
             data["raw"] = ws._walk_raw
@@ -529,9 +525,35 @@ def _write_cache(ws: Workspace, derived: dict) -> None:
         pass
 
 
+def _pmap(m):
+    """``m`` as a persistent map (``immutables.Map``): snapshots made by ``apply`` share
+    structure, so that a change costs the entries it touches and not a copy of every map.
+    A loaded snapshot holds plain dicts; the first ``apply`` (or ``warm_up``) converts."""
+    from immutables import Map
+
+    return m if isinstance(m, Map) else Map(m)
+
+
+def _put(m, key, value):
+    """``m`` with ``key`` set: in place for a dict (being built), a new map for a Map."""
+    if type(m) is dict:
+        m[key] = value
+        return m
+    return m.set(key, value)
+
+
+def _without(m, key):
+    """``m`` without ``key``: in place for a dict, a new map for a Map."""
+    if type(m) is dict:
+        m.pop(key, None)
+        return m
+    return m.delete(key) if key in m else m
+
+
 class _DocStore:
     """{rel: Doc}, where docs that came from the cache stay pickled (one blob per plan) until
-    something asks for them. Each snapshot has its own store; blobs are shared bytes."""
+    something asks for them. Each snapshot has its own store (persistent maps after the
+    first ``apply``, so a copy is cheap); blobs are shared bytes."""
 
     __slots__ = ("loaded", "where", "stats", "blobs", "members")
 
@@ -547,11 +569,13 @@ class _DocStore:
         if doc is None:
             key = self.where[rel]
             docs = pickle.loads(self.blobs[key])
+            where, stats, loaded = self.where, self.stats, self.loaded
             for r, d in docs.items():
-                if r in self.where and self.where[r] == key:
-                    self.loaded[r] = d
-                    del self.where[r]
-                    self.stats.pop(r, None)
+                if where.get(r, _NO_KEY) == key:
+                    loaded = _put(loaded, r, d)
+                    where = _without(where, r)
+                    stats = _without(stats, r)
+            self.where, self.stats, self.loaded = where, stats, loaded
             doc = self.loaded[rel]
         return doc
 
@@ -562,14 +586,14 @@ class _DocStore:
             return default
 
     def __setitem__(self, rel: str, doc: Doc) -> None:
-        self.loaded[rel] = doc
-        self.where.pop(rel, None)
-        self.stats.pop(rel, None)
+        self.loaded = _put(self.loaded, rel, doc)
+        self.where = _without(self.where, rel)
+        self.stats = _without(self.stats, rel)
 
-    def pop(self, rel: str, default: Doc | None = None) -> Doc | None:
-        self.where.pop(rel, None)
-        self.stats.pop(rel, None)
-        return self.loaded.pop(rel, default)
+    def pop(self, rel: str) -> None:
+        self.where = _without(self.where, rel)
+        self.stats = _without(self.stats, rel)
+        self.loaded = _without(self.loaded, rel)
 
     def __contains__(self, rel: str) -> bool:
         return rel in self.loaded or rel in self.where
@@ -592,11 +616,12 @@ class _DocStore:
             return None
         return self.blobs[key]
 
-    def copy(self) -> _DocStore:
+    def persistent(self) -> _DocStore:
+        """A copy on persistent maps (cheap once converted), for a new snapshot to change."""
         new = _DocStore()
-        new.loaded = dict(self.loaded)
-        new.where = dict(self.where)
-        new.stats = dict(self.stats)
+        new.loaded = _pmap(self.loaded)
+        new.where = _pmap(self.where)
+        new.stats = _pmap(self.stats)
         new.blobs = self.blobs
         new.members = self.members
         return new
@@ -638,7 +663,10 @@ class Workspace:
         "root",
         "plans",
         "grammaplans",
-        "problems",
+        "_problems",
+        "_extra",
+        "_unit_counts",
+        "_pos",
         "_settings",
         "_v_files",
         "_v_docs",
@@ -670,7 +698,6 @@ class Workspace:
     root: Path
     plans: tuple[Plan, ...]
     grammaplans: tuple[GrammaPlan, ...]
-    problems: tuple[Problem, ...]
 
     # -- construction ------------------------------------------------------------------
     @classmethod
@@ -719,10 +746,11 @@ class Workspace:
             self._nfiles = cache_data["nfiles"]
             self._skipped = skipped
             self._derived = {u: hit[2] for u, hit in cached_derived.items()}
+            self._unit_counts = _counts(p for d in self._derived.values() for p in d[1])
             self._pending_cache = None
             self._assemble_plans()
-            self.grammaplans, rest = cache_data["assembled"]
-            self.problems = (*self._unit_problems(), *rest)
+            self.grammaplans, self._extra = cache_data["assembled"]
+            self._problems = None
             return self
         index = _unpickle_index(cache_data)
         cached_refs: dict[str, N.FileRef] = index.get("refs", {})
@@ -738,7 +766,7 @@ class Workspace:
         self._plan_folders = _plan_folders(self._files)
         self._folders_by_feature = _invert(self._plan_folders)
         self._owner = {rel: _unit_of(ref, self._plan_folders) for rel, ref in self._files.items()}
-        self._loose = {rel for rel, unit in self._owner.items() if unit is None}
+        self._loose = {rel: None for rel, unit in self._owner.items() if unit is None}
         self._units = {}
         for rel, unit in self._owner.items():
             if unit is not None:
@@ -805,6 +833,7 @@ class Workspace:
         self._pending_cache = None
         if cache and (dirty or len(cached_derived) != len(self._units)):
             self._pending_cache = {u: (signatures[u], now, d) for u, d in self._derived.items()}
+        self._unit_counts = _counts(p for d in self._derived.values() for p in d[1])
         self._assemble()
         return self
 
@@ -836,7 +865,7 @@ class Workspace:
             unit, self._docs, self._units.get(unit, ()), self._folders_by_feature, self._settings
         )
 
-    def _assemble_plans(self, prev: Workspace | None = None, changed=()) -> list[Plan]:
+    def _assemble_plans(self, prev: Workspace | None = None, changed=()) -> tuple[Plan, ...]:
         """``plans`` in display order. After ``apply``, the order of ``prev`` is kept when
         the changed plans still sort where they did (the usual case), so that one file costs
         one file, not a sort of every plan."""
@@ -853,24 +882,27 @@ class Workspace:
                 if new is not None and _plan_key(new) != _plan_key(old):
                     order = None
                     break
-        if order is None:
-            order = sorted(
-                (u for u, d in derived.items() if d[0] is not None),
-                key=lambda u: _plan_key(derived[u][0]),
-            )
-        self._order = order
-        plans = [derived[u][0] for u in order]
-        self.plans = tuple(plans)
-        if prev is not None and order is prev._order:
-            by_name = dict(prev._by_name)
+        if order is not None and prev is not None:
+            self._order, self._pos = order, prev._pos
+            plans = list(prev.plans)
+            by_name = _pmap(prev._by_name)
             for unit in changed:
                 p = derived[unit][0]
                 if p is not None:
-                    by_name[p.name] = p
+                    plans[self._pos[unit]] = p
+                    by_name = by_name.set(p.name, p)
+            self.plans = tuple(plans)
             self._by_name = by_name
-        else:
-            self._by_name = {p.name: p for p in plans}
-        return plans
+            return self.plans
+        order = sorted(
+            (u for u, d in derived.items() if d[0] is not None),
+            key=lambda u: _plan_key(derived[u][0]),
+        )
+        self._order = order
+        self._pos = {u: i for i, u in enumerate(order)}
+        self.plans = tuple(derived[u][0] for u in order)
+        self._by_name = {p.name: p for p in self.plans}
+        return self.plans
 
     def changes_on_disk(self) -> list[str]:
         """Absolute paths of methodology files added, removed or changed since the walk this
@@ -891,6 +923,10 @@ class Workspace:
         later ``apply`` or ``doc`` does not pay for it; a UI calls this off its own thread."""
         if self._index is not None:
             self._read_index()
+        # What the first ``apply`` would convert (see ``_pmap``), converted here instead.
+        for attr in ("_files", "_owner", "_loose", "_units", "_derived", "_by_name"):
+            setattr(self, attr, _pmap(getattr(self, attr)))
+        self._docs = self._docs.persistent()
 
     def _unit_problems(self) -> list[Problem]:
         """The first problems of the list: skipped folders, then each plan's, by plan."""
@@ -900,6 +936,22 @@ class Workspace:
         for unit in sorted(self._derived):
             problems.extend(self._derived[unit][1])
         return problems
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        """Every problem: skipped folders, each plan's (by plan), then those between plans.
+        Built when first asked for (a live update needs only ``problem_counts``)."""
+        problems = self._problems
+        if problems is None:
+            problems = self._problems = (*self._unit_problems(), *self._extra)
+        return problems
+
+    @property
+    def problem_counts(self) -> tuple[int, int]:
+        """(errors, warnings) in ``problems``, without building it."""
+        errors, warnings = _counts(self._extra)
+        unit_errors, unit_warnings = self._unit_counts
+        return errors + unit_errors, warnings + unit_warnings + len(self._skipped)
 
     def _read_index(self) -> None:
         """Unpickle what a warm start left pickled (see ``_Indexed``)."""
@@ -933,9 +985,16 @@ class Workspace:
             self._docs = docs
             self._index = None
 
-    def _assemble(self, prev: Workspace | None = None, changed=()) -> None:
+    def _assemble(
+        self, prev: Workspace | None = None, changed=(), same_outline: bool = False
+    ) -> None:
+        """``plans``, ``grammaplans`` and the problems found between plans (``_extra``)."""
         plans = self._assemble_plans(prev, changed)
-        problems = self._unit_problems()
+        self._problems = None
+        if prev is not None and same_outline:
+            self.grammaplans, self._extra = prev.grammaplans, prev._extra
+            return
+        problems: list[Problem] = []
         gps: list[GrammaPlan] = []
         for rel in sorted(self._loose):
             ref = self._files[rel]
@@ -988,15 +1047,16 @@ class Workspace:
                     )
                 )
         # Plans in a GRAMMAPLAN's own folder's group are still plans; children are by name.
+        names = {g.name for g in gps}
         for p in plans:
-            if p.parent and not any(g.name == p.parent for g in gps):
+            if p.parent and p.parent not in names:
                 problems.append(
                     Problem(
                         p.path or "", None, WARNING, f"parent GRAMMAPLAN_{p.parent}.md not found"
                     )
                 )
         self.grammaplans = tuple(gps)
-        self.problems = tuple(problems)
+        self._extra = tuple(problems)
 
     # -- incremental update ------------------------------------------------------------
     def apply(self, changed_paths: Iterable[str | Path]) -> Workspace:
@@ -1016,11 +1076,19 @@ class Workspace:
         new.root = self.root
         new._settings = self._settings
         new._cache = self._cache
-        new._files = dict(self._files)
-        new._docs = self._docs.copy()
-        new._skipped = dict(self._skipped)
+        old_files = self._files
+        files = _pmap(old_files)
+        docs = self._docs.persistent()
+        skipped = dict(self._skipped)  # a handful of folders
         root_s = str(self.root)
         touched: set[str] = set()
+
+        def drop(rel: str) -> None:
+            nonlocal files
+            files = _without(files, rel)
+            docs.pop(rel)
+            touched.add(rel)
+
         for path in changed_paths:
             rel = _rel_of(self.root, path)
             if rel is None:
@@ -1032,9 +1100,9 @@ class Workspace:
                 folder, why = hidden
                 if why != "skipped":
                     if os.path.isdir(os.path.join(root_s, folder)):
-                        new._skipped[folder] = why
+                        skipped[folder] = why
                     else:
-                        new._skipped.pop(folder, None)
+                        skipped.pop(folder, None)
                 continue
             try:
                 is_dir = os.path.isdir(abs_path) and not os.path.islink(abs_path)
@@ -1044,26 +1112,26 @@ class Workspace:
             if is_file:
                 ref = N.classify(rel)
                 if ref is None or N.excluded_path(rel) or not self._walkable(rel):
-                    if rel in new._files:
-                        _drop(new, rel, touched)
+                    if rel in files:
+                        drop(rel)
                     continue
                 try:
                     st = os.stat(abs_path)
                 except OSError:
-                    _drop(new, rel, touched)
+                    drop(rel)
                     continue
-                if rel in new._docs and new._docs.stat(rel) == (st.st_mtime_ns, st.st_size):
+                if rel in docs and docs.stat(rel) == (st.st_mtime_ns, st.st_size):
                     continue
-                new._files[rel] = ref
-                new._docs[rel] = read_doc(root_s, ref, st.st_size, st.st_mtime_ns)
+                files = files.set(rel, ref)
+                docs[rel] = read_doc(root_s, ref, st.st_size, st.st_mtime_ns)
                 touched.add(rel)
                 continue
             # A folder (re)appeared or vanished, or a file vanished: redo that subtree.
             prefix = rel + "/" if rel else ""
-            for old_rel in [r for r in new._files if r == rel or r.startswith(prefix)]:
-                _drop(new, old_rel, touched)
-            for d in [d for d in new._skipped if d == rel or d.startswith(prefix)]:
-                del new._skipped[d]
+            for old_rel in [r for r in files if r == rel or r.startswith(prefix)]:
+                drop(old_rel)
+            for d in [d for d in skipped if d == rel or d.startswith(prefix)]:
+                del skipped[d]
             if is_dir:
                 if rel and not self._walkable(rel + "/x"):
                     parent = rel.rsplit("/", 1)[0] if "/" in rel else ""
@@ -1072,76 +1140,98 @@ class Workspace:
                     if why is None:
                         why = f"a stale copy of {parent.rsplit('/', 1)[-1]}/ is not scanned"
                     if why != "skipped":
-                        new._skipped[rel] = why
+                        skipped[rel] = why
                     continue
-                raw, skipped = _walk(root_s, rel)
+                raw, found_skipped = _walk(root_s, rel)
+                skipped.update(found_skipped)
                 found = _classified(raw)
-                new._skipped.update(skipped)
+                files = files.update({frel: ref for frel, (ref, _m, _s) in found.items()})
                 for frel, (ref, mtime, size) in found.items():
-                    new._files[frel] = ref
                     if frel in self._docs and self._docs.stat(frel) == (mtime, size):
-                        new._docs[frel] = self._docs[frel]
+                        docs[frel] = self._docs[frel]
                     else:
-                        new._docs[frel] = read_doc(root_s, ref, size, mtime)
+                        docs[frel] = read_doc(root_s, ref, size, mtime)
                     touched.add(frel)
-        # Plan folders and ownership.
+        new._files = files
+        new._docs = docs
+        new._skipped = skipped
+        # Plan folders change only when a qualifying PLAN file comes, goes or is renamed.
         plan_folders = self._plan_folders
         changed_folders: set[str] = set()
-        if any(
-            new._files.get(r, self._files.get(r)).kind == N.PLAN
-            for r in touched
-            if r in new._files or r in self._files
-        ):
-            plan_folders = _plan_folders(new._files)
-            changed_folders = set(plan_folders.items()) ^ set(self._plan_folders.items())
-            changed_folders = {f for f, _feat in changed_folders}
+        dirty_units: set[str] = set()
+        for rel in touched:
+            before = _plan_folder_of(old_files.get(rel))
+            after = _plan_folder_of(files.get(rel))
+            if before != after:
+                if not changed_folders:
+                    plan_folders = dict(plan_folders)
+                for folder_feat in (before, after):
+                    if folder_feat is not None:
+                        changed_folders.add(folder_feat[0])
+                        dirty_units.add(folder_feat[1])
+                if before is not None:
+                    plan_folders.pop(before[0], None)
+                if after is not None:
+                    plan_folders[after[0]] = after[1]
         new._plan_folders = plan_folders
         new._folders_by_feature = (
             _invert(plan_folders) if changed_folders else self._folders_by_feature
         )
-        new._owner = dict(self._owner)
-        new._loose = set(self._loose)
-        new._units = dict(self._units)
-        dirty_units: set[str] = set()
+        owner = _pmap(self._owner)
+        loose = _pmap(self._loose)
+        units = _pmap(self._units)
         recheck = set(touched)
-        for folder in changed_folders:
-            prefix = folder + "/"
-            recheck.update(r for r in new._files if r.startswith(prefix))
+        if changed_folders:
+            prefixes = tuple(folder + "/" for folder in changed_folders)
+            recheck.update(r for r in files if r.startswith(prefixes))
         for rel in recheck:
             old_unit = self._owner.get(rel)
-            ref = new._files.get(rel)
+            ref = files.get(rel)
             new_unit = _unit_of(ref, plan_folders) if ref is not None else None
             if ref is None:
-                new._owner.pop(rel, None)
-                new._loose.discard(rel)
+                owner = _without(owner, rel)
+                loose = _without(loose, rel)
             else:
-                new._owner[rel] = new_unit
+                owner = owner.set(rel, new_unit)
                 if new_unit is None:
-                    new._loose.add(rel)
+                    loose = loose.set(rel, None)
                 else:
-                    new._loose.discard(rel)
+                    loose = _without(loose, rel)
             if old_unit is not None:
                 dirty_units.add(old_unit)
                 if old_unit != new_unit or ref is None:
-                    members = set(new._units.get(old_unit, ()))
+                    members = set(units.get(old_unit, ()))
                     members.discard(rel)
-                    if members:
-                        new._units[old_unit] = members
-                    else:
-                        new._units.pop(old_unit, None)
+                    units = units.set(old_unit, members) if members else units.delete(old_unit)
             if new_unit is not None:
                 dirty_units.add(new_unit)
-                if rel not in new._units.get(new_unit, ()):
-                    new._units[new_unit] = set(new._units.get(new_unit, ())) | {rel}
-        if set(plan_folders.values()) != set(self._plan_folders.values()):
-            dirty_units.update(set(plan_folders.values()) ^ set(self._plan_folders.values()))
-        new._derived = dict(self._derived)
+                if rel not in units.get(new_unit, ()):
+                    units = units.set(new_unit, set(units.get(new_unit, ())) | {rel})
+        new._owner = owner
+        new._loose = loose
+        new._units = units
+        derived = _pmap(self._derived)
+        errors, warnings = self._unit_counts
         for unit in dirty_units:
-            if unit in new._units:
-                new._derived[unit] = new._derive(unit)
+            old = derived.get(unit)
+            if old is not None:
+                e, w = _counts(old[1])
+                errors, warnings = errors - e, warnings - w
+            if unit in units:
+                fresh = new._derive(unit)
+                derived = derived.set(unit, fresh)
+                e, w = _counts(fresh[1])
+                errors, warnings = errors + e, warnings + w
             else:
-                new._derived.pop(unit, None)
-        new._assemble(self, dirty_units)
+                derived = _without(derived, unit)
+        new._derived = derived
+        new._unit_counts = (errors, warnings)
+        # The GRAMMAPLANs and the problems between plans depend only on the loose files and
+        # on which plans exist with which parent: most changes leave them as they were.
+        same_outline = not any(r in self._loose or r in loose for r in touched) and all(
+            _outline(self._derived.get(u)) == _outline(derived.get(u)) for u in dirty_units
+        )
+        new._assemble(self, dirty_units, same_outline)
         return new
 
     def _walkable(self, rel: str) -> bool:
@@ -1206,19 +1296,38 @@ class Workspace:
         return f"<Workspace {self.root} plans={len(self.plans)} problems={len(self.problems)}>"
 
 
-def _drop(ws: Workspace, rel: str, touched: set[str]) -> None:
-    ws._files.pop(rel, None)
-    ws._docs.pop(rel, None)
-    touched.add(rel)
+def _plan_folder_of(ref: N.FileRef | None) -> tuple[str, str] | None:
+    """(folder, feature) when ``ref`` is the PLAN that makes its folder a plan folder."""
+    if ref is not None and ref.kind == N.PLAN and not ref.suffixes and ref.parent:
+        if ref.parent.rsplit("/", 1)[-1] == ref.feature:
+            return ref.parent, ref.feature
+    return None
+
+
+def _outline(derived: tuple | None) -> tuple | None:
+    """What of a derived plan the workspace-wide assembly depends on."""
+    plan = derived[0] if derived is not None else None
+    return None if plan is None else (plan.name, plan.parent)
+
+
+def _counts(problems: Iterable[Problem]) -> tuple[int, int]:
+    """(errors, warnings)."""
+    errors = warnings = 0
+    for p in problems:
+        if p.severity == ERROR:
+            errors += 1
+        else:
+            warnings += 1
+    return errors, warnings
 
 
 def _plan_folders(files: dict[str, N.FileRef]) -> dict[str, str]:
     """Folders that hold ``PLAN_<folder name>.md``: {folder rel: feature}."""
     out = {}
-    for _rel, ref in files.items():
-        if ref.kind == N.PLAN and not ref.suffixes and ref.parent:
-            if ref.parent.rsplit("/", 1)[-1] == ref.feature:
-                out[ref.parent] = ref.feature
+    for ref in files.values():
+        folder_feat = _plan_folder_of(ref)
+        if folder_feat is not None:
+            out[folder_feat[0]] = folder_feat[1]
     return out
 
 

@@ -31,7 +31,7 @@ from ..actions.preview import achievement_brief, plan_summary
 from ..model import Workspace, load
 from ..model.types import Problem
 from .config import load_config
-from .panes import DependencyView, NodeRef, PlanTree, ProgressPane, PromptPreview
+from .panes import DependencyView, KeyFooter, NodeRef, PlanTree, ProgressPane, PromptPreview
 from .screens import HelpScreen, LogScreen, ProblemsScreen, SaveModal
 
 IGNORED_DIRS = {".git", ".llmflow", "__pycache__", ".venv", "node_modules", ".mypy_cache"}
@@ -126,7 +126,7 @@ class MainScreen(Screen):
                 yield DependencyView(id="deps")
                 yield PromptPreview(id="preview")
         yield Static(id="details")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.app.start()
@@ -288,6 +288,7 @@ class LlmflowApp(App):
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def _load_workspace(self, why: str) -> None:
         started = time.perf_counter()
+        self.timings.setdefault("load_started", started)
 
         last = [0.0]
 
@@ -310,6 +311,7 @@ class LlmflowApp(App):
         # A big snapshot is millions of long-lived objects: keep the cyclic GC from walking
         # them again and again (each full pass would freeze the UI for a moment).
         gc.freeze()
+        self.timings.setdefault("loaded", time.perf_counter())
         if get_current_worker().is_cancelled:
             return  # a newer reload replaced this one
         with self._lock:

@@ -7,6 +7,7 @@ messages; none of them touches the filesystem or app state.
 | `ProgressPane` | per plan: bar, approved/total, ready/running/blocked, needs-fix, stale, ETA |
 | `DependencyView` | the selected plan's waves, blocked chains and critical path |
 | `PromptPreview` | the selected document or a generated brief, raw or rendered |
+| `KeyFooter` | the keys that apply now (Textual's `Footer`, rebuilt only when they change) |
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import DataTable, Markdown, Static, TextArea, Tree
+from textual.widgets import DataTable, Footer, Markdown, Static, TextArea, Tree
 from textual.widgets.data_table import ColumnKey
 from textual.widgets.tree import TreeNode
 
@@ -42,6 +43,39 @@ PLAN_ICON = {
     "active": ("●", "cyan"),
     "not_started": ("○", "bright_black"),
 }
+
+
+class KeyFooter(Footer):
+    """Textual's ``Footer``, rebuilt only when the keys it shows change.
+
+    ``Footer`` rebuilds itself on every ``refresh_bindings`` (focus moves, screen changes,
+    selection changes), restyling each key twice; over a start that is a third of a second
+    spent drawing the same keys again."""
+
+    _shown: tuple | None = None
+
+    def bindings_changed(self, screen) -> None:
+        if not screen.app.app_focus or not self.is_attached or screen is not self.screen:
+            return super().bindings_changed(screen)
+        self._bindings_ready = True
+        self.call_after_refresh(self._rebuild_if_changed)
+
+    def _keys(self) -> tuple:
+        app = self.app
+        return tuple(
+            (key, b.key, b.action, b.description, b.show, b.group, enabled, tooltip)
+            + (app.get_key_display(b),)
+            for key, (_node, b, enabled, tooltip) in self.screen.active_bindings.items()
+            if b.show or key == app.COMMAND_PALETTE_BINDING
+        )
+
+    async def _rebuild_if_changed(self) -> None:
+        if not self.is_attached:
+            return
+        keys = self._keys()
+        if keys != self._shown:
+            self._shown = keys
+            await self.recompose()
 
 
 @dataclass(frozen=True)

@@ -464,3 +464,26 @@ async def test_queued_snapshots_coalesce_into_one_repaint(tmp_path, monkeypatch)
         await pilot.pause()
         assert shown == [second]
         assert "changed: a.md, b.md" in app.activity[-1]
+
+
+async def test_footer_shows_edit_only_where_there_is_a_file(tmp_path):
+    from textual.widgets._footer import FooterKey
+
+    from llmflow_tui.app.panes import KeyFooter
+
+    root = small_workspace(tmp_path / "ws")
+    app = LlmflowApp(root, watch=False, now=NOW, cache=False)
+
+    def keys() -> set[str]:
+        footer = app.screen.query_one(KeyFooter)
+        return {k.key for k in footer.query(FooterKey)}
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        tree = app.query_one(PlanTree)
+        tree.move_cursor(tree.root)  # the workspace: no file to open
+        assert await wait_for(pilot, lambda: "e" not in keys() and "q" in keys(), 3)
+        tree.move_cursor(tree._plan_nodes["X"])  # a plan: its PLAN file
+        assert await wait_for(pilot, lambda: "e" in keys(), 3)
+        tree.move_cursor(tree.root)
+        assert await wait_for(pilot, lambda: "e" not in keys(), 3)

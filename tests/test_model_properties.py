@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from wsbuilder import execution_md, plan_md, subplan_md
 
@@ -177,6 +177,13 @@ steps = st.lists(
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps=steps)
+# A PLAN deleted: its folder's parallel.json becomes a loose file whose problems still count.
+@example(
+    steps=[
+        ("write", "work-space/plans/F/parallel.json", "not json"),
+        ("delete", "work-space/plans/F/PLAN_F.md", ""),
+    ]
+)
 def test_apply_equals_load(steps):
     root = Path(tempfile.mkdtemp())
     try:
@@ -292,6 +299,16 @@ def test_a_warm_start_on_a_later_day_works_stale_flags_out_again(tmp_path, cache
     fresh = load(root, cache=False, now=later)
     assert warm == fresh
     assert "stale" in fresh.plan("F").achievement("1.1").flags
+
+
+def test_a_warm_start_with_another_staleness_setting_is_worked_out_again(tmp_path, cache_dir):
+    root = tmp_path / "ws"
+    _seed(root)
+    later = NOW + 3 * 86400  # the execution is 3 days old: stale after 1 day, not after 7
+    load(root, cache=True, now=later, stale_days=7)
+    warm = load(root, cache=True, now=later, stale_days=1)
+    assert warm == load(root, cache=False, now=later, stale_days=1)
+    assert "stale" in warm.plan("F").achievement("1.1").flags
 
 
 # -- the fast parallel.json check never hides a schema error --------------------------------

@@ -516,6 +516,7 @@ def _write_cache(ws: Workspace, derived: dict) -> None:
         if ws._walk_raw is not None:
             data["raw"] = ws._walk_raw
             data["skipped"] = ws._skipped
+            data["stale_days"] = ws._settings.stale_days  # the derived plans depend on it
         atomic_write_bytes(
             _cache_file(str(ws.root)),
             pickle.dumps(data, pickle.HIGHEST_PROTOCOL)
@@ -736,6 +737,7 @@ class Workspace:
         if (
             cache_data.get("raw") == raw
             and cache_data.get("skipped") == skipped
+            and cache_data.get("stale_days") == settings.stale_days
             and len(cached_derived) == cache_data.get("units")
             and all(hit[1] <= now < hit[2][2] for hit in cached_derived.values())
         ):
@@ -1228,7 +1230,7 @@ class Workspace:
         new._unit_counts = (errors, warnings)
         # The GRAMMAPLANs and the problems between plans depend only on the loose files and
         # on which plans exist with which parent: most changes leave them as they were.
-        same_outline = not any(r in self._loose or r in loose for r in touched) and all(
+        same_outline = not any(r in self._loose or r in loose for r in recheck) and all(
             _outline(self._derived.get(u)) == _outline(derived.get(u)) for u in dirty_units
         )
         new._assemble(self, dirty_units, same_outline)

@@ -47,6 +47,11 @@ def test_groups_loose_plans_flat_files_and_orphans(tmp_path):
     assert gone.orphan and gone.achievement("2.1").state == "executing"
     assert any("orphan feature GONE" in p.message for p in ws.problems)
     assert dict(quick_names(tmp_path))["SLOW"] == "a_paused"
+    # Which plan a file belongs to: by its plan folder, else by the feature in its name.
+    assert ws.plan_of("work-space/plans/a_paused/SLOW/pause.txt") is slow
+    assert ws.plan_of("work-space/subplans/SUBPLAN_LOOSE_11.md") is loose
+    assert ws.plan_of("SUBPLAN_ROOT_12.md").name == "ROOT"
+    assert ws.plan_of("work-space/nowhere.md") is None
 
 
 def test_traps_are_not_plans_and_stale_copies_are_not_scanned(tmp_path):

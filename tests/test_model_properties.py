@@ -175,7 +175,11 @@ steps = st.lists(
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=int(os.environ.get("APPLY_EXAMPLES", "60")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(steps=steps)
 # A PLAN deleted: its folder's parallel.json becomes a loose file whose problems still count.
 @example(

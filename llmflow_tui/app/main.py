@@ -681,13 +681,16 @@ class LlmflowApp(App):
             if problem is None or self.ws is None:
                 return
             tree = self.query_one(PlanTree)
-            for plan in self.ws.plans:
+            plan = self.ws.plan_of(problem.path)
+            if plan is not None:
                 for a in plan.achievements:
                     files = a.subplans + tuple(x.path for x in a.executions) + a.feedback_files
                     if problem.path in files:
                         tree.select_path(plan.name, a.id)  # the achievement the file belongs to
                         return
-            for plan in self.ws.plans:
+                tree.select_path(plan.name)
+                return
+            for plan in self.ws.plans:  # a folder: the plan it is in
                 folder = plan.folder and plan.folder.rstrip("/") + "/"
                 if problem.path == plan.path or (folder and problem.path.startswith(folder)):
                     tree.select_path(plan.name)

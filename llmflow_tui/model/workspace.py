@@ -1244,6 +1244,11 @@ class Workspace:
     def plan(self, name: str) -> Plan | None:
         return self._by_name.get(name)
 
+    def plan_of(self, rel: str) -> Plan | None:
+        """The plan a workspace file belongs to (by its folder or its name), if any."""
+        unit = self._owner.get(rel)
+        return self._by_name.get(unit) if unit is not None else None
+
     @property
     def plans_by_name(self) -> MappingProxyType[str, Plan]:
         return MappingProxyType(self._by_name)

@@ -1,12 +1,19 @@
-"""Modal screens: problems, activity log, help, and the save-to-file prompt."""
+"""Modal screens: problems (with ``ProblemList``), activity log, help, and the save-to-file
+prompt."""
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import reactive
 from textual.screen import ModalScreen, ScreenResultType
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 from textual.widgets import DataTable, Input, Label, RichLog, Static
 
 from ..model.types import Problem
@@ -17,6 +24,110 @@ class Dialog(ModalScreen[ScreenResultType]):
 
     def on_mount(self) -> None:  # runs before each subclass's own on_mount
         self.set_class(self.app.size.width < 100 or self.app.size.height < 30, "narrow")
+
+
+class ProblemList(ScrollView, can_focus=True):
+    """Problems, one per line, drawn only where they are visible: a big workspace has tens
+    of thousands, and a table of them would take seconds to build.
+
+    | Key | Does |
+    |---|---|
+    | ↑ ↓ / k j | move the cursor |
+    | pgup pgdn home end | move by a page, to the first or the last |
+    | enter, or a click on the cursor line | ``Chosen`` |
+    """
+
+    BINDINGS = [
+        Binding("up,k", "move(-1)", "Up", show=False, id="problems.up"),
+        Binding("down,j", "move(1)", "Down", show=False, id="problems.down"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="problems.page_up"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="problems.page_down"),
+        Binding("home", "move_to(0)", "First", show=False, id="problems.first"),
+        Binding("end", "move_to(-1)", "Last", show=False, id="problems.last"),
+    ]
+    COMPONENT_CLASSES = {"problem-list--cursor", "problem-list--where"}
+    DEFAULT_CSS = """
+    ProblemList { height: 1fr; overflow-x: hidden; }
+    ProblemList > .problem-list--cursor {
+        background: $block-cursor-blurred-background;
+    }
+    ProblemList:focus > .problem-list--cursor {
+        background: $block-cursor-background;
+        color: $block-cursor-foreground;
+        text-style: $block-cursor-text-style;
+    }
+    ProblemList > .problem-list--where { color: $text-muted; }
+    """
+
+    cursor: reactive[int] = reactive(0, always_update=True)
+
+    class Chosen(Message):
+        """The user chose the problem under the cursor."""
+
+        def __init__(self, problem: Problem) -> None:
+            super().__init__()
+            self.problem = problem
+
+    class Highlighted(Chosen):
+        """The cursor moved to this problem."""
+
+    def __init__(self, problems: tuple[Problem, ...], **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.problems = problems
+        self.virtual_size = Size(0, len(problems))
+
+    def validate_cursor(self, value: int) -> int:
+        return max(0, min(value, len(self.problems) - 1))
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        self.scroll_to_region(Region(0, new, max(1, self.size.width), 1), animate=False)
+        self.refresh()
+        if self.problems:
+            self.post_message(self.Highlighted(self.problems[new]))
+
+    def action_move(self, step: int) -> None:
+        self.cursor += step
+
+    def action_page(self, pages: int) -> None:
+        self.cursor += pages * max(1, self.size.height - 1)
+
+    def action_move_to(self, row: int) -> None:
+        self.cursor = row if row >= 0 else len(self.problems) - 1
+
+    def on_click(self, event) -> None:
+        row = self.scroll_offset.y + event.y
+        if 0 <= row < len(self.problems):
+            if row == self.cursor:
+                self.post_message(self.Chosen(self.problems[row]))
+            self.cursor = row
+
+    def line_text(self, row: int, width: int) -> Text:
+        """One problem: severity, where (trimmed from the left), message."""
+        p = self.problems[row]
+        where = p.path + (f":{p.line}" if p.line else "")
+        room = max(12, min(48, width // 3))
+        if cell_len(where) > room:
+            where = "…" + where[-(room - 1) :]
+        error = p.severity == "error"
+        text = Text(no_wrap=True, overflow="ellipsis", end="")
+        text.append("✘ error   " if error else "⚠ warning ", style="red" if error else "yellow")
+        text.append(where.ljust(room), style=self.get_component_rich_style("problem-list--where"))
+        text.append("  ")
+        text.append(p.message)  # file text, never markup
+        return text
+
+    def render_line(self, y: int) -> Strip:
+        row = self.scroll_offset.y + y
+        width = self.size.width
+        base = self.rich_style
+        if row >= len(self.problems):
+            return Strip.blank(width, base)
+        text = self.line_text(row, width)
+        text.truncate(width, overflow="ellipsis", pad=True)
+        if row == self.cursor:
+            text.stylize(self.get_component_rich_style("problem-list--cursor"))
+        strip = Strip(list(text.render(self.app.console)))
+        return strip.adjust_cell_length(width).apply_style(base)
 
 
 class ProblemsScreen(Dialog[Problem | None]):
@@ -39,27 +150,27 @@ class ProblemsScreen(Dialog[Problem | None]):
                 "   (enter: go to · esc: close)",
                 id="dialog-title",
             )
-            yield DataTable(id="problems-table", cursor_type="row")
+            yield ProblemList(self.problems, id="problem-list")
+            yield Static(id="problem-detail")
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_columns("severity", "message", "where")
-        for i, p in enumerate(self.problems):
-            where = p.path + (f":{p.line}" if p.line else "")
-            style = "red" if p.severity == "error" else "yellow"
-            table.add_row(
-                Text(p.severity, style=style), Text(p.message), Text(where, style="dim"), key=str(i)
-            )
-        table.focus()
+        self.query_one(ProblemList).focus()
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def on_problem_list_highlighted(self, event: ProblemList.Highlighted) -> None:
+        """The whole of the problem under the cursor (a line of the list may be cut)."""
         event.stop()
-        self.action_choose()
+        p = event.problem
+        detail = Text(p.path + (f":{p.line}" if p.line else ""), style="bold")
+        detail.append("\n" + p.message)
+        self.query_one("#problem-detail", Static).update(detail)
+
+    def on_problem_list_chosen(self, event: ProblemList.Chosen) -> None:
+        event.stop()
+        self.dismiss(event.problem)
 
     def action_choose(self) -> None:
-        table = self.query_one(DataTable)
-        if self.problems and table.cursor_row is not None:
-            self.dismiss(self.problems[table.cursor_row])
+        if self.problems:
+            self.dismiss(self.problems[self.query_one(ProblemList).cursor])
 
 
 class LogScreen(Dialog[None]):

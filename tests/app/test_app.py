@@ -164,6 +164,31 @@ async def test_problems_help_log_screens():
         assert not isinstance(app.screen, LogScreen)
 
 
+async def test_problem_list_moves_and_shows_the_whole_problem():
+    from textual.widgets import Static
+
+    from llmflow_tui.app.screens import ProblemList
+
+    app = demo_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        await pilot.press("p")
+        problems = app.screen.problems
+        listing = app.screen.query_one(ProblemList)
+        detail = app.screen.query_one("#problem-detail", Static)
+        await pilot.press("end")
+        await pilot.pause()
+        assert listing.cursor == len(problems) - 1
+        # The detail line holds what a cut list line may hide: the full path and message.
+        assert problems[-1].message in str(detail.render())
+        assert problems[-1].path in str(detail.render())
+        await pilot.press("home", "j")
+        await pilot.pause()
+        assert listing.cursor == 1 and problems[1].message in str(detail.render())
+        await pilot.press("k", "k")  # never above the first
+        assert listing.cursor == 0
+
+
 async def test_problem_enter_jumps_to_its_plan():
     app = demo_app()
     async with app.run_test(size=(120, 40)) as pilot:

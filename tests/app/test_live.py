@@ -442,7 +442,7 @@ async def test_a_problem_in_an_execution_file_jumps_to_its_achievement(tmp_path)
         await pilot.press("p")
         problems = app.screen.problems
         row = next(i for i, p in enumerate(problems) if p.path.endswith("_11_01.md"))
-        app.screen.query_one("DataTable").move_cursor(row=row)
+        app.screen.query_one("ProblemList").cursor = row
         await pilot.press("enter")
         await pilot.pause()
         assert app.selected == NodeRef("achievement", plan="X", achievement="1.1")

@@ -90,12 +90,11 @@ def cmd_status(args: argparse.Namespace) -> int:
         plans = list(ws.plans)
         problems = list(ws.problems)
     if args.json:
-        data = ws.to_json()
-        if args.plan:
-            data["plans"] = [p for p in data["plans"] if p["name"] == args.plan]
-            data["problems"] = [p.to_json() for p in problems]
-        json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+        data = ws.to_json(args.plan)
+        # Indented for a person at a terminal; compact for a program (json's C encoder
+        # writes that several times faster).
+        indent = 2 if sys.stdout.isatty() else None
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=indent) + "\n")
     else:
         _print_status(ws, plans, problems, detailed=bool(args.plan) or args.all)
     return 1 if any(p.severity == "error" for p in problems) else 0

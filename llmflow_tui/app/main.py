@@ -896,7 +896,8 @@ def workspace_summary(ws: Workspace, name: str, limit: int = 40) -> str:
     lines += [f"- {p.name}: {', '.join(p.ready)}" for p in ready[:limit]]
     if len(ready) > limit:
         lines.append(f"- … {len(ready) - limit} more (the progress table has them all)")
-    errors = [p for p in ws.problems if p.severity == "error"]
+    # The whole problem list is built only when it holds errors to name.
+    errors = [p for p in ws.problems if p.severity == "error"] if ws.problem_counts[0] else []
     if errors:
         lines += ["", f"## Errors: {len(errors)}", ""]
         lines += [

@@ -1279,8 +1279,16 @@ class Workspace:
             text += f"\n\n[… truncated: only the first {limit // (1024 * 1024)} MB are shown]\n"
         return text
 
-    def to_json(self) -> dict:
-        """The ``llmflow status --json`` contract (DESIGN.md)."""
+    def to_json(self, plan: str | None = None) -> dict:
+        """The ``llmflow status --json`` contract (DESIGN.md); with ``plan``, that plan and
+        its own problems only (the other plans' achievements are not even read back)."""
+        if plan is not None:
+            found = self.plan(plan)
+            return {
+                "workspace": str(self.root),
+                "plans": [_plan_json(found)] if found is not None else [],
+                "problems": [p.to_json() for p in self.plan_problems(plan)],
+            }
         return {
             "workspace": str(self.root),
             "plans": [_plan_json(p) for p in self.plans],

@@ -116,7 +116,24 @@ def test_archives_are_shown_but_not_live(tmp_path):
     plan = load(tmp_path, cache=False, now=NOW).plan("MAIN")
     one = plan.achievement("1.1")
     assert all(x.archived for x in one.executions) and len(one.executions) == 2
+    # In progress, but archived: history, not live work.
+    assert one.state == "not_started"
+    assert any("archived execution" in r.text for r in one.reasons)
     assert plan.achievement("1.2").state == "awaiting_review"
+
+
+def test_an_archived_plan_still_shows_its_history(tmp_path):
+    make_workspace(
+        tmp_path,
+        {
+            "documentation/archive/old/PLAN_OLD.md": plan_md("OLD", [("1.1", "A")]),
+            "documentation/archive/old/EXECUTION_TASK_OLD_11_01.md": execution_md(
+                "OLD", "1.1", final_status="✅ Complete"
+            ),
+        },
+    )
+    plan = load(tmp_path, cache=False, now=NOW).plan("OLD")
+    assert plan.archived and plan.achievement("1.1").state == "awaiting_review"
 
 
 def test_code_collision_is_reported(tmp_path):
@@ -299,3 +316,41 @@ def test_a_3000_line_plan(tmp_path):
     write(tmp_path, "work-space/plans/HUGE/PLAN_HUGE.md", plan_md("HUGE", ach, extra=filler))
     plan = load(tmp_path, cache=False, now=NOW).plan("HUGE")
     assert len(plan.achievements) == 50
+
+
+def test_archive_location_in_a_section_or_written_with_dot_slash(tmp_path):
+    section = "\n## 🗄️ Archive Location\n\nFinished work goes to `work-space/plans/AL/old-stuff/`.\n"
+    make_workspace(
+        tmp_path,
+        {
+            "work-space/plans/AL/PLAN_AL.md": plan_md("AL", [("1.1", "One")]) + section,
+            "work-space/plans/AL/old-stuff/SUBPLAN_AL_11.md": subplan_md("AL", "1.1"),
+            "work-space/plans/BL/PLAN_BL.md": plan_md(
+                "BL", [("1.1", "One")], header="**Archive Location**: `./done-work/`"
+            ),
+            "work-space/plans/BL/done-work/SUBPLAN_BL_11.md": subplan_md("BL", "1.1"),
+        },
+    )
+    ws = load(tmp_path, cache=False, now=NOW)
+    for name in ("AL", "BL"):
+        one = ws.plan(name).achievement("1.1")
+        assert one.state == "not_started" and one.subplan is None and len(one.subplans) == 1
+
+
+def test_a_plan_folder_named_plan_underscore_feature(tmp_path):
+    # work-space/plans/PLAN_A/PLAN_A.md: a layout some workspaces use (see the case study).
+    make_workspace(
+        tmp_path,
+        {
+            "work-space/plans/PLAN_A/PLAN_A.md": plan_md("A", [("1.1", "One")]),
+            "work-space/plans/PLAN_A/execution/EXECUTION_TASK_A_11_01.md": execution_md(
+                "A", "1.1", final_status="✅ Complete"
+            ),
+            "work-space/plans/PLAN_A/execution/feedbacks/APPROVED_11.md": "ok",
+        },
+    )
+    ws = load(tmp_path, cache=False, now=NOW)
+    plan = ws.plan("A")
+    assert plan.folder == "work-space/plans/PLAN_A" and plan.group is None
+    assert plan.achievement("1.1").state == "approved" and plan.state == "complete"
+    assert dict(quick_names(tmp_path)) == {"A": None}

@@ -230,6 +230,11 @@ def is_stale_copy(parent: str, child: str) -> bool:
     return rest in ("old", "bak", "backup", "copy") or rest.startswith("old")
 
 
+def is_plan_folder_name(name: str, feature: str | None) -> bool:
+    """A folder named for its plan: ``<F>/`` or, in some workspaces, ``PLAN_<F>/``."""
+    return bool(feature) and (name == feature or name == "PLAN_" + feature)
+
+
 def excluded_dir(parent_name: str, name: str) -> str | None:
     """Why a folder is not scanned (None: scan it)."""
     if name in SKIP_DIRS or (name.startswith(".") and name not in (".", "..")):

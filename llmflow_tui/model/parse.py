@@ -293,6 +293,39 @@ def _short(header: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
     return tuple((k, v[:500]) for k, v in header[:40])
 
 
+def _archive_path(value: str) -> str | None:
+    """The folder named in an "Archive Location" value or line (in backticks, or the first
+    word with a "/"), with "./" and a trailing "/" dropped; None if it names none."""
+    quoted = re.findall(r"`([^`\s]+)`", value)
+    for word in quoted or value.split():
+        word = word.strip("`*_,;:()[]<>\"'")
+        if "/" in word or word.lower().endswith("archive"):
+            if "://" in word or word.startswith(".."):
+                continue
+            return word.removeprefix("./").rstrip("/") or None
+    return None
+
+
+_LINE_TEXT = re.compile(r"^[ \t>*-]*(\S.*)$", re.M)
+
+
+def _archive_location(header_value: str, text: str, fences, sections) -> str | None:
+    """The plan's archive folder: the header key, else the key written further down, else
+    the first folder named in an "Archive Location" section."""
+    if header_value and (path := _archive_path(header_value)):
+        return path
+    for m in iter_outside(_ARCHIVE_KEY, text, fences):
+        if path := _archive_path(m.group(1)):
+            return path
+    for sec in sections:
+        if "archive location" in sec.key:
+            for m in iter_outside(_LINE_TEXT, text, fences, sec.body, sec.end):
+                if path := _archive_path(m.group(1)):
+                    return path
+            break
+    return None
+
+
 def _get(header, *keys: str) -> str:
     for k in keys:
         for hk, hv in header:
@@ -324,6 +357,8 @@ _FIELD = re.compile(
 )
 _HINT_WORDS = re.compile(r"(?:depends on|prerequisites?|after|requires|needs|builds on)\b", re.I)
 _ACH_REF = re.compile(r"Achievements?[ \t]+(\d{1,3}\.\d{1,3})(?!\.?\d|/)")
+# "**Archive Location**: path" anywhere (header or an "Archive Location" section).
+_ARCHIVE_KEY = re.compile(r"^[ \t>*-]*\*\*Archive Location\*\*[ \t]*:?\**[ \t]*(.*)$", re.M | re.I)
 _PROGRESS = re.compile(r"\*\*Progress\*\*[ \t]*:[ \t]*\**[ \t]*(\d+)[ \t]*/[ \t]*(\d+)")
 _NEXT_PTR = re.compile(
     r"(?:⏳[ \t]*)?\**Next\**[ \t]*(?:\**[ \t]*:\**)[^\n]*?Achievement[ \t]+(\d{1,3}\.\d{1,3})(?!\.?\d|/)",
@@ -536,9 +571,9 @@ def parse_plan(
     m = next(iter_outside(_PROGRESS, text, fences), None)
     if m:
         counter = (int(m.group(1)), int(m.group(2)), lines.number(m.start()))
-    archive_location = _get(header, "archive location") or None
-    if archive_location:
-        archive_location = archive_location.strip("`* ").rstrip("/") or None
+    archive_location = _archive_location(
+        _get(header, "archive location"), text, fences, [x for x in secs if x.level == 2]
+    )
     parent = None
     for key in ("parent grammaplan", "parent", "grammaplan", "parent plan"):
         v = _get(header, key)

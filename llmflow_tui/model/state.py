@@ -46,7 +46,7 @@ SKIPPED_FLAG = "skipped"
 
 def _is_nested_plan_doc(doc: Doc) -> bool:
     parent = doc.ref.parent
-    return parent.rsplit("/", 1)[-1] == doc.ref.feature
+    return N.is_plan_folder_name(parent.rsplit("/", 1)[-1], doc.ref.feature)
 
 
 def plan_candidates(feature: str, docs: Iterable[Doc]) -> list[Doc]:
@@ -247,7 +247,9 @@ def build_plan(
         )
     now = settings.now if settings.now is not None else time.time()
     flips: list[float] = []
-    # Per-achievement state.
+    # Per-achievement state. Archived executions are history, not live work, unless the plan
+    # itself is archived (then its history is all there is to show).
+    plan_archived = bool(plan_doc and archived(plan_doc))
     achievements: list[Achievement] = []
     state_of: dict[str, str] = {}
     pending: list[tuple[str, dict]] = []
@@ -255,7 +257,7 @@ def build_plan(
         e = entries[aid]
         files = attached.get(aid, [])
         result = _achievement_state(
-            aid, e, files, archived, in_folder, now, settings, flips, problems
+            aid, e, files, archived, in_folder, plan_archived, now, settings, flips, problems
         )
         state_of[aid] = result["state"]
         pending.append((aid, result))
@@ -473,6 +475,7 @@ def _achievement_state(
     files: list[Doc],
     archived,
     in_folder,
+    plan_archived: bool,
     now: float,
     settings: Settings,
     flips: list[float],
@@ -541,7 +544,7 @@ def _achievement_state(
             )
         )
     live = [x for x in executions if not x.superseded and not x.archived]
-    considered = live or [x for x in executions if not x.superseded]
+    considered = live or ([x for x in executions if not x.superseded] if plan_archived else [])
     planned = subplan.planned if subplan is not None else None
     flags: list[str] = []
     reasons: list[Reason] = []
@@ -627,6 +630,13 @@ def _achievement_state(
     else:
         state = NOT_STARTED
         reasons.append(Reason("no SUBPLAN, execution or feedback yet"))
+    if executions and not considered:
+        reasons.append(
+            Reason(
+                f"{len(executions)} archived execution(s) not counted as live work",
+                executions[-1].path,
+            )
+        )
     feedback_files = tuple(d.ref.rel for d in approved + fixes + resolutions + skipped)
     return {
         "state": state,

@@ -1314,7 +1314,7 @@ class Workspace:
 def _plan_folder_of(ref: N.FileRef | None) -> tuple[str, str] | None:
     """(folder, feature) when ``ref`` is the PLAN that makes its folder a plan folder."""
     if ref is not None and ref.kind == N.PLAN and not ref.suffixes and ref.parent:
-        if ref.parent.rsplit("/", 1)[-1] == ref.feature:
+        if N.is_plan_folder_name(ref.parent.rsplit("/", 1)[-1], ref.feature):
             return ref.parent, ref.feature
     return None
 

@@ -61,6 +61,7 @@ def test_traps_are_not_plans_and_stale_copies_are_not_scanned(tmp_path):
             "work-space/plans/MAIN/PLAN_MAIN.md": plan_md("MAIN"),
             "work-space/plans/MAIN/documentation/PLAN_SOMETHING.md": "# Notes on something\n",
             "work-space/plans/PLAN_SUMMARY.md": "# Summary of all plans\n",
+            "work-space/plans/a_paused/PLAN_OVERVIEW.md": "# PLAN OVERVIEW: every plan\n",
             "work-space/plans/MAIN/MAIN-old/PLAN_MAIN.md": plan_md("MAIN"),
             "work-space/plans/MAIN/MAIN-old/execution/feedbacks/APPROVED_11.md": "ok",
             "work-space/work-space/plans/X/PLAN_X.md": plan_md("X"),
@@ -148,6 +149,25 @@ def test_code_collision_is_reported(tmp_path):
     assert any("code collision" in p.message for p in ws.problems)
     # The SUBPLAN's own header breaks the tie.
     assert ws.plan("BIG").achievement("11.0").state == "subplan_ready"
+
+
+def test_colliding_feedback_follows_its_siblings_or_is_not_counted(tmp_path):
+    plan = plan_md("BIG", [("1.10", "Ten"), ("11.0", "X")])
+    files = {
+        "work-space/plans/BIG/PLAN_BIG.md": plan,
+        "work-space/plans/BIG/execution/feedbacks/APPROVED_110.md": "ok",
+    }
+    make_workspace(tmp_path / "alone", files)
+    ws = load(tmp_path / "alone", cache=False, now=NOW)
+    assert {a.state for a in ws.plan("BIG").achievements} == {"not_started"}  # no guess
+    assert any("could be achievement 1.10 or 11.0" in p.message for p in ws.problems)
+    files["work-space/plans/BIG/execution/EXECUTION_TASK_BIG_110_01.md"] = execution_md(
+        "BIG", "11.0", final_status="✅ Complete"
+    )
+    make_workspace(tmp_path / "siblings", files)
+    ws = load(tmp_path / "siblings", cache=False, now=NOW)
+    assert ws.plan("BIG").achievement("11.0").state == "approved"
+    assert ws.plan("BIG").achievement("1.10").state == "not_started"
 
 
 ACHIEVEMENT_SHAPES = """# PLAN: Shapes
@@ -354,3 +374,24 @@ def test_a_plan_folder_named_plan_underscore_feature(tmp_path):
     assert plan.folder == "work-space/plans/PLAN_A" and plan.group is None
     assert plan.achievement("1.1").state == "approved" and plan.state == "complete"
     assert dict(quick_names(tmp_path)) == {"A": None}
+
+
+def test_the_same_execution_flat_and_nested_is_reported_and_counted_once(tmp_path):
+    make_workspace(
+        tmp_path,
+        {
+            "work-space/plans/F/PLAN_F.md": plan_md("F", [("1.1", "One")]),
+            "work-space/plans/F/execution/EXECUTION_TASK_F_11_01.md": execution_md(
+                "F", "1.1", final_status="✅ Complete"
+            ),
+            "work-space/execution/EXECUTION_TASK_F_11_01.md": execution_md("F", "1.1"),
+        },
+    )
+    ws = load(tmp_path, cache=False, now=NOW)
+    one = ws.plan("F").achievement("1.1")
+    assert [x.path for x in one.live_executions] == [
+        "work-space/plans/F/execution/EXECUTION_TASK_F_11_01.md"
+    ]
+    assert one.state == "awaiting_review"
+    (dup,) = [p for p in ws.problems if "duplicate EXECUTION_TASK" in p.message]
+    assert dup.path == "work-space/execution/EXECUTION_TASK_F_11_01.md"

@@ -224,6 +224,17 @@ def test_progress_counter_and_checkmarks_that_disagree_are_reported(tmp_path):
     assert any("marks achievement 1.2 ✅" in m for m in msgs)
 
 
+def test_index_checkmarks_in_a_plan_without_feedback_are_reported_once(tmp_path):
+    index = "\n## 📋 Achievement Index\n\n- ✅ Achievement 1.1: A\n- [x] Achievement 1.2: B\n"
+    root = base(tmp_path, achievements=[("1.1", "A"), ("1.2", "B"), ("1.3", "C")], extra=index)
+    ws = load(root, cache=False, now=NOW)
+    assert [a.marked_done for a in ws.plan("FOO").achievements] == [True, True, False]
+    msgs = [m for m in messages(ws) if "✅" in m]
+    assert msgs == [
+        "PLAN marks 1.1, 1.2 ✅ but the plan has no feedback files (APPROVED_*.md): unverified"
+    ]
+
+
 def test_parallel_json_dependencies_cycles_and_unknown_ids(tmp_path):
     pj = """{
       "plan_name": "FOO",

@@ -359,6 +359,7 @@ _HINT_WORDS = re.compile(r"(?:depends on|prerequisites?|after|requires|needs|bui
 _ACH_REF = re.compile(r"Achievements?[ \t]+(\d{1,3}\.\d{1,3})(?!\.?\d|/)")
 # "**Archive Location**: path" anywhere (header or an "Archive Location" section).
 _ARCHIVE_KEY = re.compile(r"^[ \t>*-]*\*\*Archive Location\*\*[ \t]*:?\**[ \t]*(.*)$", re.M | re.I)
+_PLAN_TITLE = re.compile(r"#[ \t]*(?:[^\w\s]+[ \t]*)?PLAN[ \t]*[:\-–—]", re.I)
 _PROGRESS = re.compile(r"\*\*Progress\*\*[ \t]*:[ \t]*\**[ \t]*(\d+)[ \t]*/[ \t]*(\d+)")
 _NEXT_PTR = re.compile(
     r"(?:⏳[ \t]*)?\**Next\**[ \t]*(?:\**[ \t]*:\**)[^\n]*?Achievement[ \t]+(\d{1,3}\.\d{1,3})(?!\.?\d|/)",
@@ -494,8 +495,8 @@ def parse_plan(
                 if aid in index:
                     continue
                 title, done, effort = clean_title(m.group(2) or "")
-                if _CHECKED_BOX.match(m.group(0)):
-                    done = True
+                if _CHECKED_BOX.match(m.group(0)) or "✅" in text[m.start() : m.start(1)]:
+                    done = True  # "- [x] Achievement 1.1", "- ✅ Achievement 1.1"
                 index[aid] = AchievementEntry(
                     aid, title, lines.number(m.start()), "index", done, effort_text=effort
                 )
@@ -582,7 +583,8 @@ def parse_plan(
             parent = m.group(1)
             break
     ordered = sorted(entries, key=lambda e: _id_key(e.id))
-    is_plan_title = bool(re.match(r"^#\s*PLAN\b", title_line, re.I))
+    # "# PLAN: …" (or "# 📋 PLAN - …"); "# PLAN SUMMARY: …" is a summary, not a plan.
+    is_plan_title = bool(_PLAN_TITLE.match(title_line))
     tracking: list[tuple[str, bool, int]] = []
     for sec in secs:
         if "subplan tracking" in sec.key:

@@ -162,9 +162,29 @@ def build_plan(
             return header_id if header_id in entries or not entries else None
         ids = by_code.get(code)
         if ids:
-            if len(ids) > 1 and header_id in ids:
+            if len(ids) == 1:
+                return ids[0]
+            if header_id in ids:
                 return header_id
-            return ids[0]
+            # A colliding code with no header to tell (feedback files): the achievement the
+            # same code's SUBPLAN or EXECUTION_TASK headers name, if they name exactly one.
+            named = {
+                o.achievement
+                for o in work
+                if o.ref.code == code and o.achievement in ids and o is not d
+            }
+            if len(named) == 1:
+                return named.pop()
+            problems.append(
+                Problem(
+                    d.ref.rel,
+                    None,
+                    WARNING,
+                    f"code {code!r} could be achievement {' or '.join(ids)}: not counted "
+                    "(no header or sibling file says which)",
+                )
+            )
+            return None
         if header_id and header_id in entries:
             return header_id
         if not entries or orphan:
@@ -262,6 +282,7 @@ def build_plan(
         state_of[aid] = result["state"]
         pending.append((aid, result))
     any_feedback = any(d.ref.kind in (N.APPROVED, N.FIX, N.RESOLUTION, N.SKIPPED) for d in work)
+    unverified_marks: list[str] = []  # ✅ in a plan that has no feedback files at all
     for aid, r in pending:
         e = entries[aid]
         flags = list(r["flags"])
@@ -275,7 +296,15 @@ def build_plan(
                 else "part of a dependency cycle"
             )
             reasons.append(Reason(f"blocked: {why}", plan_rel, e.line or None))
-        if e.marked_done and r["state"] != APPROVED and plan_rel and not orphan and any_feedback:
+        if (
+            e.marked_done
+            and r["state"] != APPROVED
+            and plan_rel
+            and not orphan
+            and not any_feedback
+        ):
+            unverified_marks.append(aid)
+        elif e.marked_done and r["state"] != APPROVED and plan_rel and not orphan:
             problems.append(
                 Problem(
                     plan_rel,
@@ -308,6 +337,16 @@ def build_plan(
                 recorded_status=pj_status.get(aid),
                 marked_done=e.marked_done,
                 approved_at=r["approved_at"],
+            )
+        )
+    if unverified_marks:
+        problems.append(
+            Problem(
+                plan_rel or "",
+                entries[unverified_marks[0]].line or None,
+                WARNING,
+                f"PLAN marks {', '.join(unverified_marks)} ✅ but the plan has no feedback "
+                "files (APPROVED_*.md): unverified",
             )
         )
     # Duplicates across files of one achievement are reported by _achievement_state.
@@ -512,7 +551,19 @@ def _achievement_state(
     winners = set()
     for group in by_mm.values():
         live = [d for d in group if not archived(d)] or group
-        winners.add(max(live, key=_suffix_rank).ref.rel)
+        # The latest redo wins; between copies of one file, the one in the plan folder.
+        winner = max(live, key=lambda d: (*_suffix_rank(d)[:2], in_folder(d), d.ref.rel))
+        winners.add(winner.ref.rel)
+        for other in live:
+            if other is not winner and other.ref.suffixes == winner.ref.suffixes:
+                problems.append(
+                    Problem(
+                        other.ref.rel,
+                        None,
+                        WARNING,
+                        f"duplicate EXECUTION_TASK for {aid}: {winner.ref.rel} is used",
+                    )
+                )
     executions: list[Execution] = []
     # Several live executions of one achievement run in parallel unless marked otherwise.
     several_live = sum(1 for d in execs if d.ref.rel in winners and not archived(d)) > 1

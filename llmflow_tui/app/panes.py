@@ -865,9 +865,21 @@ class PromptPreview(Vertical):
             area.load_text(text)
             if same_item:
                 area.move_cursor(area.clamp_visitable(cursor))
-                self.call_after_refresh(area.scroll_to, scroll.x, scroll.y, animate=False)
+                self._restore_scroll(area, scroll.x, scroll.y, tries=5)
         if self.rendered:
             self._render_markdown()
+
+    def _restore_scroll(self, area: TextArea, x: float, y: float, tries: int) -> None:
+        """Scroll back to (x, y) once the new text has been measured (on a busy machine that
+        can take more than one refresh; scrolling earlier would clamp to the old size)."""
+
+        def restore() -> None:
+            if area.max_scroll_y < y and tries > 1:
+                self._restore_scroll(area, x, y, tries - 1)
+            else:
+                area.scroll_to(x, y, animate=False)
+
+        self.call_after_refresh(restore)
 
     def focus_text(self) -> None:
         """Focus whichever view is shown, so the arrows scroll the document."""

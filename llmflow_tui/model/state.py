@@ -296,23 +296,19 @@ def build_plan(
                 else "part of a dependency cycle"
             )
             reasons.append(Reason(f"blocked: {why}", plan_rel, e.line or None))
-        if (
-            e.marked_done
-            and r["state"] != APPROVED
-            and plan_rel
-            and not orphan
-            and not any_feedback
-        ):
-            unverified_marks.append(aid)
-        elif e.marked_done and r["state"] != APPROVED and plan_rel and not orphan:
-            problems.append(
-                Problem(
-                    plan_rel,
-                    e.line or None,
-                    WARNING,
-                    f"PLAN marks achievement {aid} ✅ but there is no APPROVED_{code_of(aid)}.md",
+        if e.marked_done and r["state"] != APPROVED and plan_rel and not orphan:
+            if not any_feedback:
+                unverified_marks.append(aid)  # one problem for the plan, below
+            else:
+                problems.append(
+                    Problem(
+                        plan_rel,
+                        e.line or None,
+                        WARNING,
+                        f"PLAN marks achievement {aid} ✅ but there is no "
+                        f"APPROVED_{code_of(aid)}.md",
+                    )
                 )
-            )
         effort = parse_effort(e.effort_text) if e.effort_text else None
         achievements.append(
             Achievement(

@@ -576,7 +576,10 @@ class _DocStore:
                     loaded = _put(loaded, r, d)
                     where = _without(where, r)
                     stats = _without(stats, r)
-            self.where, self.stats, self.loaded = where, stats, loaded
+            # Loaded first: a copy taken meanwhile (warm_up runs off the UI thread) may find
+            # a doc twice, never lose one.
+            self.loaded = loaded
+            self.where, self.stats = where, stats
             doc = self.loaded[rel]
         return doc
 

@@ -89,6 +89,17 @@ def test_the_walk_split_in_shares_covers_the_tree_exactly_once(tmp_path):
     assert {k: v for _, s in shares for k, v in s.items()} == skipped
     assert set(skipped) == {"work-space/plans/F001/F001-old", "work-space/work-space"}
 
+    # A warm start compares per-share digests: the helpers' shares and a walk split here
+    # after the fact give the same ones, and a touched file changes them.
+    from llmflow_tui.model.workspace import _walk_all, _walk_part
+
+    helpers = _walk_all(str(root), None)  # no helpers: split here
+    parts = [_walk_part(str(root), (k, 2)) for k in range(2)]
+    assert helpers.digests == tuple(p[0] for p in parts)
+    assert helpers.raw == whole
+    (root / "PLAN_LEGACY.md").write_text(plan_md("LEGACY") + "more\n")
+    assert _walk_all(str(root), None).digests != helpers.digests
+
 
 def test_a_pickled_plan_reads_its_achievements_back_on_first_use(tmp_path):
     import dataclasses

@@ -134,7 +134,7 @@ def _parallel_walk(root: str) -> list[_fork.Forked] | None:
     walkers: list[_fork.Forked] = []
     try:
         for k in range(2):
-            walkers.append(_fork.Forked(_walk, root, "", (k, 2)))
+            walkers.append(_fork.Forked(_walk_part, root, (k, 2)))
     except OSError:
         for w in walkers:
             w.cancel()
@@ -166,22 +166,65 @@ def _take_prefetched(root: str) -> list[_fork.Forked] | None:
     return walkers
 
 
-def _walk_all(root: str, walkers: list[_fork.Forked] | None) -> tuple[dict, dict]:
-    """The whole walk: the helpers' shares merged, or (without helpers, or if one failed)
-    walked here."""
+def _walk_digest(raw: dict) -> bytes:
+    """A digest of one share of a walk ({rel: (mtime_ns, size)}), whatever its order."""
+    return hashlib.blake2b(pickle.dumps(sorted(raw.items()), 4), digest_size=16).digest()
+
+
+def _walk_part(root: str, part: tuple[int, int]) -> tuple[bytes, bytes, dict]:
+    """In a helper: walk one share and return its digest, the share pickled (the parent
+    unpickles it only if the digest differs from the cache's) and the skipped folders."""
+    raw, skipped = _walk(root, "", part)
+    return _walk_digest(raw), pickle.dumps(raw, pickle.HIGHEST_PROTOCOL), skipped
+
+
+class _Walk:
+    """A whole walk: a digest per share (what a warm start compares with the cache), the
+    skipped folders, and the files ({rel: (mtime_ns, size)}), unpickled when first asked for."""
+
+    __slots__ = ("digests", "skipped", "_parts", "_raw")
+
+    def __init__(self, digests: tuple, skipped: dict, parts=(), raw: dict | None = None):
+        self.digests, self.skipped, self._parts, self._raw = digests, skipped, parts, raw
+
+    @property
+    def raw(self) -> dict:
+        if self._raw is None:
+            raw: dict = {}
+            for blob in self._parts:
+                raw.update(pickle.loads(blob))
+            self._raw, self._parts = raw, ()
+        return self._raw
+
+
+def _walk_all(root: str, walkers: list[_fork.Forked] | None) -> _Walk:
+    """The whole walk: the helpers' shares, or (without helpers, or if one failed) walked
+    here and split into the same shares for the digests."""
     if walkers is not None:
-        raw: dict = {}
-        skipped: dict = {}
+        digests, parts, skipped = [], [], {}
         try:
             for w in walkers:
-                r, s = w.result()
-                raw.update(r)
+                digest, blob, s = w.result()
+                digests.append(digest)
+                parts.append(blob)
                 skipped.update(s)
-            return raw, skipped
+            return _Walk(tuple(digests), skipped, tuple(parts))
         except Exception:
             for w in walkers:
                 w.cancel()
-    return _walk(root)
+    raw, skipped = _walk(root)
+    shares: tuple[dict, dict] = ({}, {})
+    for rel, st in raw.items():
+        shares[_share_index(rel)][rel] = st
+    return _Walk(tuple(_walk_digest(x) for x in shares), skipped, raw=raw)
+
+
+def _share_index(rel: str) -> int:
+    """Which of the two walkers' shares (``_walk(part=(k, 2))``) a file falls in."""
+    parts = rel.split("/")
+    if len(parts) - 1 < SPLIT_DEPTH:
+        return 0  # files above the split depth: share 0
+    return 0 if _share("/".join(parts[:SPLIT_DEPTH]), (0, 2)) else 1
 
 
 PARALLEL_MIN_FILES = 2000  # a spawned helper pays off from here
@@ -513,9 +556,9 @@ def _write_cache(ws: Workspace, derived: dict) -> None:
             "derived": derived,
             "assembled": (ws.grammaplans, ws._extra),
         }
-        if ws._walk_raw is not None:
-            data["raw"] = ws._walk_raw
-            data["skipped"] = ws._skipped
+        if ws._walk is not None:
+            data["walk"] = ws._walk.digests
+            data["skipped"] = ws._walk.skipped
             data["stale_days"] = ws._settings.stale_days  # the derived plans depend on it
         atomic_write_bytes(
             _cache_file(str(ws.root)),
@@ -688,7 +731,7 @@ class Workspace:
         "_order",
         "_cache",
         "_pending_cache",
-        "_walk_raw",
+        "_walk",
     )
 
     _files = _Indexed()
@@ -733,12 +776,13 @@ class Workspace:
             if not cache_data and _parallel_allowed() and not _fork.available()
             else None
         )
-        raw, skipped = _walk_all(root_s, walkers)
-        self._walk_raw = raw
+        walk = _walk_all(root_s, walkers)
+        skipped = walk.skipped
+        self._walk = walk
         now = settings.now if settings.now is not None else time.time()
         cached_derived: dict = cache_data.get("derived", {})
         if (
-            cache_data.get("raw") == raw
+            cache_data.get("walk") == walk.digests
             and cache_data.get("skipped") == skipped
             and cache_data.get("stale_days") == settings.stale_days
             and len(cached_derived) == cache_data.get("units")
@@ -761,10 +805,10 @@ class Workspace:
         cached_refs: dict[str, N.FileRef] = index.get("refs", {})
         cached_where: dict[str, str | None] = index.get("where", {})
         cached_stats: dict[str, tuple[int, int]] = index.get("docstats", {})
-        found = _classified(raw, cached_refs)
+        found = _classified(walk.raw, cached_refs)
         total = len(found)
-        # Rewrite a cache that lacks the raw walk, so that the next start can skip this.
-        dirty = not cached_stats or len(cached_stats) != total or "raw" not in cache_data
+        # Rewrite a cache that lacks the walk's digests, so that the next start can skip this.
+        dirty = not cached_stats or len(cached_stats) != total or "walk" not in cache_data
         # Everything below up to reading is decided from names alone.
         self._files = {rel: ref for rel, (ref, _m, _s) in found.items()}
         self._skipped = skipped
@@ -913,14 +957,16 @@ class Workspace:
         """Absolute paths of methodology files added, removed or changed since the walk this
         snapshot was loaded from (a watcher started after the load applies these to catch
         up). Empty for a snapshot made by ``apply``."""
-        raw_then = self._walk_raw
-        if raw_then is None:
+        if self._walk is None:
             return []
         root_s = str(self.root)
-        raw, skipped = _walk_all(root_s, _parallel_walk(root_s))
+        current = _walk_all(root_s, _parallel_walk(root_s))
+        if current.digests == self._walk.digests and current.skipped == self._walk.skipped:
+            return []
+        raw, raw_then = current.raw, self._walk.raw
         changed = [rel for rel, st in raw.items() if raw_then.get(rel) != st]
         changed += [rel for rel in raw_then if rel not in raw]
-        changed += [rel for rel in set(skipped) ^ set(self._skipped)]
+        changed += [rel for rel in set(current.skipped) ^ set(self._skipped)]
         return [os.path.join(root_s, rel) for rel in changed]
 
     def warm_up(self) -> None:
@@ -1075,7 +1121,7 @@ class Workspace:
 
         new = Workspace.__new__(Workspace)
         new._pending_cache = None
-        new._walk_raw = None  # the files changed since that walk
+        new._walk = None  # the files changed since that walk
         new._index = None
         new._index_lock = threading.Lock()
         new.root = self.root

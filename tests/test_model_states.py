@@ -192,6 +192,24 @@ def test_planned_executions_from_subplan_count_towards_progress(tmp_path):
     assert a.executions_done == (1, 3)
 
 
+def test_a_fenced_template_is_not_the_planned_execution_list(tmp_path):
+    template = (
+        "\n## Active EXECUTION_TASKs\n\n```markdown\n- [ ] EXECUTION_TASK_FOO_11_01\n"
+        "- [ ] EXECUTION_TASK_FOO_11_02\n- [ ] EXECUTION_TASK_FOO_11_03\n```\n"
+    )
+    root = base(
+        tmp_path,
+        {
+            f"{P}/subplans/SUBPLAN_FOO_11.md": subplan_md("FOO", "1.1") + template,
+            f"{P}/execution/EXECUTION_TASK_FOO_11_01.md": execution_md(
+                "FOO", "1.1", final_status="✅ Complete"
+            ),
+        },
+    )
+    a = load(root, cache=False, now=NOW).plan("FOO").achievement("1.1")
+    assert a.planned_executions is None and a.state == "awaiting_review"
+
+
 def test_plan_states(tmp_path):
     make_workspace(
         tmp_path,
@@ -261,6 +279,15 @@ def test_parallel_json_dependencies_cycles_and_unknown_ids(tmp_path):
     assert plan.achievement("1.2").recorded_status == "complete"
     assert plan.achievement("1.2").state == "not_started"
     assert plan.parallel_level == "level_2"
+
+
+def test_an_achievement_that_depends_on_itself_is_a_cycle(tmp_path):
+    pj = '{"achievements": [{"achievement_id": "1.1", "dependencies": ["1.1"]}]}'
+    root = base(tmp_path, {f"{P}/parallel.json": pj}, achievements=[("1.1", "A"), ("1.2", "B")])
+    ws = load(root, cache=False, now=NOW)
+    assert any("dependency cycle: 1.1 → 1.1" in m for m in messages(ws))
+    one = ws.plan("FOO").achievement("1.1")
+    assert "blocked" in one.flags and ws.plan("FOO").ready == ("1.2",)
 
 
 def test_invalid_parallel_json_reports_line_and_column(tmp_path):

@@ -664,6 +664,7 @@ def _definition(
         key = m.group(1).title()
         value = m.group(2).strip().strip("*").strip()
         if key in ("Dependencies", "Depends On"):
+            # Its own id in prose ("1.1 (which 1.2 extends)") is not an edge.
             found = tuple(dict.fromkeys(i for i in ids_in(value) if i != aid))
             deps = found if deps is None else tuple(dict.fromkeys(deps + found))
         elif key == "Blocks":
@@ -704,7 +705,7 @@ def _planned_executions(text: str, fences: Fences, heads=None) -> int | None:
             or "planned execution" in s.key
             or ("execution" in s.key and "task" in s.key and "result" not in s.key)
         ):
-            body = text[s.body : s.end]
+            body = fences.outside(text, s.body, s.end)
             if "\\_" in body or "*TASK*" in body:
                 body = unescape_name(body)
             mms = {m.group(2) for m in _EXEC_NAME.finditer(body)}
@@ -943,7 +944,7 @@ def parse_parallel_json(rel: str, text: str, problems: list[Problem]) -> Paralle
             out.append(
                 (
                     aid,
-                    tuple(dict.fromkeys(d for d in deps if d != aid)),
+                    tuple(dict.fromkeys(deps)),  # itself included: a cycle, reported
                     str(status) if status not in (None, "") else None,
                     _find_line(text, raw_id),
                 )

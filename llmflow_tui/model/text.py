@@ -134,6 +134,22 @@ class Fences:
         i = bisect_right(self.starts, offset) - 1
         return i >= 0 and offset < self.ends[i]
 
+    def outside(self, text: str, start: int, end: int) -> str:
+        """``text[start:end]`` without the fenced blocks in it (templates are not content)."""
+        if not self.starts:
+            return text[start:end]
+        out: list[str] = []
+        pos = start
+        i = bisect_right(self.ends, start)  # the first fence that ends after ``start``
+        while i < len(self.starts) and self.starts[i] < end:
+            if self.starts[i] > pos:
+                out.append(text[pos : self.starts[i]])
+            pos = max(pos, self.ends[i])
+            i += 1
+        if pos < end:
+            out.append(text[pos:end])
+        return "\n".join(out)
+
 
 def find_fences(text: str) -> Fences:
     """Fenced code blocks (``` or ~~~, up to three spaces of indent), CommonMark-style."""

@@ -131,6 +131,10 @@ class MainScreen(Screen):
     def on_mount(self) -> None:
         self.app.start()
 
+    def on_resize(self, event) -> None:
+        # The screen learns its new size after the app does: lay out from here.
+        self.app._apply_layout()
+
 
 class LlmflowApp(App):
     """llmflow: every plan and achievement of a methodology workspace, live."""
@@ -250,14 +254,15 @@ class LlmflowApp(App):
         if stop is not None:
             stop.set()
 
-    def on_resize(self, event) -> None:
-        self._apply_layout()
+    def notify(self, message: str, *, markup: bool = False, **kwargs) -> None:
+        """Notifications name files and quote errors: never markup unless asked."""
+        super().notify(message, markup=markup, **kwargs)
 
     def _apply_layout(self) -> None:
         screen = self.screen
         if not isinstance(screen, MainScreen):
             return
-        narrow = self.size.width < 100 or self.size.height < 30
+        narrow = screen.size.width < 100 or screen.size.height < 30
         screen.set_class(narrow, "narrow")
         if narrow != screen.narrow:
             screen.narrow = narrow
@@ -499,7 +504,15 @@ class LlmflowApp(App):
 
     def on_key(self, event) -> None:
         filt = self.query("#filter")
-        if event.key == "escape" and filt and filt.first().has_focus:
+        # Esc clears the filter while typing it, and also once kept (enter) from the tree.
+        if (
+            event.key == "escape"
+            and filt
+            and (
+                filt.first().has_focus
+                or (filt.first().value and isinstance(self.focused, PlanTree))
+            )
+        ):
             filt.first().value = ""
             filt.first().display = False
             self.query_one(PlanTree).focus()

@@ -858,7 +858,7 @@ class PromptPreview(Vertical):
         same_item = title == self.title
         self.text = text
         self.title = title
-        self.border_title = title
+        self.border_title = Text(title)  # names from files: never markup
         area = self.query_one("#preview-text", TextArea)
         if area.text != text:
             scroll, cursor = area.scroll_offset, area.cursor_location

@@ -24,6 +24,20 @@ def confine(root: Path, rel: str | Path) -> Path:
     return candidate
 
 
+def _umask() -> int:
+    """The process umask, read without changing it where Linux allows."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write_bytes(path: Path, data: bytes, *, overwrite: bool = True) -> Path:
     """Write ``data`` to ``path`` atomically; with ``overwrite=False`` refuse an existing file."""
     path = Path(path)
@@ -32,6 +46,13 @@ def atomic_write_bytes(path: Path, data: bytes, *, overwrite: bool = True) -> Pa
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        # mkstemp makes the file private: give it the mode the file had, or the one any new
+        # file gets (others on a shared box can read what was saved for them).
+        try:
+            mode = os.stat(path).st_mode & 0o7777
+        except OSError:
+            mode = 0o666 & ~_umask()
+        os.chmod(fd, mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()

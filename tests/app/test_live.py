@@ -487,3 +487,44 @@ async def test_footer_shows_edit_only_where_there_is_a_file(tmp_path):
         assert await wait_for(pilot, lambda: "e" in keys(), 3)
         tree.move_cursor(tree.root)
         assert await wait_for(pilot, lambda: "e" not in keys(), 3)
+
+
+async def test_resizing_the_terminal_rearranges_the_panes(tmp_path):
+    root = small_workspace(tmp_path / "ws")
+    app = LlmflowApp(root, watch=False, now=NOW, cache=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        assert not app.screen.has_class("narrow")
+        await pilot.resize_terminal(80, 24)
+        assert await wait_for(pilot, lambda: app.screen.has_class("narrow"), 3)
+        await pilot.press("2")
+        assert await wait_for(pilot, lambda: app.narrow_pane == "deps", 3)
+        await pilot.resize_terminal(120, 40)
+        assert await wait_for(pilot, lambda: not app.screen.has_class("narrow"), 3)
+        assert app.query_one(PlanTree).display and not app.query_one(PlanTree).has_class("hidden")
+
+
+async def test_esc_clears_a_kept_filter_and_titles_are_not_markup(tmp_path):
+    root = small_workspace(tmp_path / "ws")
+    make_workspace(root, {"work-space/plans/Y/PLAN_Y.md": plan_md("Y")})
+    app = LlmflowApp(root, watch=False, now=NOW, cache=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("slash", *"X", "enter")
+        tree = app.query_one(PlanTree)
+        assert await wait_for(pilot, lambda: set(tree._plan_nodes) == {"X"}, 3)
+        assert tree.has_focus
+        await pilot.press("escape")
+        assert await wait_for(pilot, lambda: set(tree._plan_nodes) == {"X", "Y"}, 3)
+        # A file name full of brackets is shown as written, never as markup.
+        from llmflow_tui.app.panes import PromptPreview
+
+        app.query_one(PlanTree).focus()
+        await pilot.press("home")
+        preview = app.query_one(PromptPreview)
+        preview.show("[b]Q [@click=app.quit]x", "text")
+        await pilot.pause()
+        from textual.content import Content
+
+        shown = Content.from_markup(preview.border_title)  # what the border draws
+        assert shown.plain == "[b]Q [@click=app.quit]x" and not shown.spans

@@ -258,8 +258,15 @@ class PlanTree(Tree[NodeRef]):
 
     def show(self, root_label: str, plans: tuple[Plan, ...], grammaplans=()) -> None:
         """Show a snapshot; existing nodes are updated in place."""
+        before = self.cursor_node.data if self.cursor_node is not None else None
         with self._batch():
             self._show(root_label, plans, grammaplans)
+        # The item is gone (the tree keeps the cursor's line while the node on it changes):
+        # what is highlighted is the selection now, and the other panes must follow it.
+        self._tree_lines  # noqa: B018 — rebuild the line index the update invalidated
+        now = self.cursor_node
+        if now is not None and now.data is not None and now.data != before:
+            self.post_message(self.ItemSelected(now.data))
 
     def _show(self, root_label: str, plans: tuple[Plan, ...], grammaplans=()) -> None:
         cursor = self.cursor_node.data if self.cursor_node is not None else None
@@ -441,7 +448,8 @@ class PlanTree(Tree[NodeRef]):
 
     def restore_cursor(self, ref: NodeRef | None) -> None:
         """Put the cursor back on ``ref`` after an update removed or moved its node (falls
-        back to its plan, then leaves the cursor where it is)."""
+        back to its plan, then to whatever is on the cursor's line, which becomes the
+        selection)."""
         if ref is None:
             return
         current = self.cursor_node
@@ -451,6 +459,10 @@ class PlanTree(Tree[NodeRef]):
         if node is None and ref.plan:
             node = self._plan_nodes.get(ref.plan)
         if node is not None:
+            ancestor = node.parent
+            while ancestor is not None:  # a plan that moved into a collapsed group
+                ancestor.expand()
+                ancestor = ancestor.parent
             self.goto(node)
 
     # -- filtering -------------------------------------------------------------------

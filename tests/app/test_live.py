@@ -528,3 +528,26 @@ async def test_esc_clears_a_kept_filter_and_titles_are_not_markup(tmp_path):
 
         shown = Content.from_markup(preview.border_title)  # what the border draws
         assert shown.plain == "[b]Q [@click=app.quit]x" and not shown.spans
+
+
+async def test_when_the_selected_plan_goes_the_panes_follow_the_highlight(tmp_path):
+    import shutil
+
+    root = small_workspace(tmp_path / "ws")
+    make_workspace(
+        root,
+        {
+            "work-space/plans/Y/PLAN_Y.md": plan_md("Y"),
+            "work-space/plans/Z/PLAN_Z.md": plan_md("Z"),
+        },
+    )
+    app = LlmflowApp(root, watch=False, now=NOW, cache=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        tree = app.query_one(PlanTree)
+        tree.move_cursor(tree._plan_nodes["Y"])
+        assert await wait_for(pilot, lambda: app.selected.plan == "Y", 3)
+        shutil.rmtree(root / "work-space/plans/Y")
+        app.show(app.ws.apply([root / "work-space/plans/Y"]))
+        assert await wait_for(pilot, lambda: app.selected == tree.cursor_node.data, 3)
+        assert app.selected.plan != "Y"

@@ -583,9 +583,10 @@ class ProgressPane(DataTable):
         more = 0
         if len(plans) > self.MAX_ROWS:
             ranked = sorted(plans, key=lambda p: (p.name not in shown, self.RANK.get(p.state, 5)))
-            # plans already shown keep their rows; the rest by urgency
-            plans, rest = tuple(ranked[: self.MAX_ROWS]), ranked[self.MAX_ROWS :]
-            more = len(rest)
+            # plans already shown keep their rows; the rest by urgency; shown in tree order
+            chosen = {p.name for p in ranked[: self.MAX_ROWS]}
+            more = len(plans) - len(chosen)
+            plans = tuple(p for p in plans if p.name in chosen)
         self._fit_columns(plans)
         seen = {"__more__"}
         if "__more__" in self.rows:
@@ -605,10 +606,24 @@ class ProgressPane(DataTable):
             if key.value not in seen:
                 self.remove_row(key)
                 shown.pop(key.value, None)
+        if [k.value for k in self.rows] != [p.name for p in plans]:
+            self._reorder(plans)  # a plan came back, or the filter changed: the tree's order
         if more:
             label = Text(f"… {more} more", style="dim")
             self.add_row(label, "", "", "", "", "", "", "", key="__more__")
         self._shown = shown
+
+    def _reorder(self, plans: tuple[Plan, ...]) -> None:
+        """Rows in the order of ``plans`` (new rows are added at the end), cursor kept."""
+        current = None
+        if self.row_count:
+            current = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        cells = {k.value: self.get_row(k) for k in self.rows}
+        self.clear()
+        for p in plans:
+            self.add_row(*cells[p.name], key=p.name)
+        if current in cells and current in self.rows:
+            self.move_cursor(row=self.get_row_index(current), animate=False)
 
     def _fit_columns(self, plans: tuple[Plan, ...]) -> None:
         """Size the plan and progress columns to what is shown (the rest are fixed)."""

@@ -551,3 +551,38 @@ async def test_when_the_selected_plan_goes_the_panes_follow_the_highlight(tmp_pa
         app.show(app.ws.apply([root / "work-space/plans/Y"]))
         assert await wait_for(pilot, lambda: app.selected == tree.cursor_node.data, 3)
         assert app.selected.plan != "Y"
+
+
+async def test_the_progress_table_keeps_the_tree_order_when_a_plan_comes_back(tmp_path):
+    import shutil
+
+    root = small_workspace(tmp_path / "ws")
+    make_workspace(
+        root,
+        {
+            "work-space/plans/Y/PLAN_Y.md": plan_md("Y"),
+            "work-space/plans/Z/PLAN_Z.md": plan_md("Z"),
+        },
+    )
+    app = LlmflowApp(root, watch=False, now=NOW, cache=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        table = app.query_one(ProgressPane)
+
+        def order() -> list[str]:
+            return [k.value for k in table.rows]
+
+        assert order() == ["X", "Y", "Z"]
+        saved = tmp_path / "X"
+        shutil.move(root / "work-space/plans/X", saved)
+        app.show(app.ws.apply([root / "work-space/plans/X"]))
+        await pilot.pause()
+        assert order() == ["Y", "Z"]
+        shutil.move(saved, root / "work-space/plans/X")
+        app.show(app.ws.apply([root / "work-space/plans/X"]))
+        await pilot.pause()
+        assert order() == ["X", "Y", "Z"]
+        await pilot.press("slash", *"Z", "enter")
+        assert await wait_for(pilot, lambda: order() == ["Z"], 3)
+        await pilot.press("escape")
+        assert await wait_for(pilot, lambda: order() == ["X", "Y", "Z"], 3)

@@ -613,6 +613,10 @@ class ProgressPane(DataTable):
             self.add_row(label, "", "", "", "", "", "", "", key="__more__")
         self._shown = shown
 
+    def on_resize(self) -> None:
+        if getattr(self, "_fitted", None) is not None:
+            self._fit_columns(self._fitted)
+
     def _reorder(self, plans: tuple[Plan, ...]) -> None:
         """Rows in the order of ``plans`` (new rows are added at the end), cursor kept."""
         current = None
@@ -627,9 +631,14 @@ class ProgressPane(DataTable):
 
     def _fit_columns(self, plans: tuple[Plan, ...]) -> None:
         """Size the plan and progress columns to what is shown (the rest are fixed)."""
+        self._fitted = plans
         name = max((len(p.name) for p in plans), default=4) + 3  # "✔? " icon
         digits = max((len(str(p.tally.total)) for p in plans), default=1)
-        wanted = {"plan": min(max(name, 4), 28), "progress": 8 + 2 + 2 * digits}
+        progress = 8 + 2 + 2 * digits
+        # Long names give way first: every column, ETA included, stays on screen.
+        fixed = sum(self.WIDTHS.values()) + progress + 2 * self.cell_padding * len(self.COLUMNS)
+        room = self.scrollable_content_region.width - fixed
+        wanted = {"plan": max(8, min(name, 28, room)), "progress": progress}
         changed = False
         for key, width in wanted.items():
             column = self.columns.get(ColumnKey(key))

@@ -586,3 +586,20 @@ async def test_the_progress_table_keeps_the_tree_order_when_a_plan_comes_back(tm
         assert await wait_for(pilot, lambda: order() == ["Z"], 3)
         await pilot.press("escape")
         assert await wait_for(pilot, lambda: order() == ["X", "Y", "Z"], 3)
+
+
+async def test_a_long_plan_name_never_pushes_the_eta_column_off_screen(tmp_path):
+    long = "A-VERY-LONG-FEATURE-NAME-X"
+    root = make_workspace(
+        tmp_path / "ws", {f"work-space/plans/{long}/PLAN_{long}.md": plan_md(long)}
+    )
+    app = LlmflowApp(root, watch=False, now=NOW, cache=False)
+    for size in ((120, 40), (80, 24)):
+        async with app.run_test(size=size) as pilot:
+            await loaded(pilot)
+            await pilot.press("1")  # the progress table at 80×24
+            await pilot.pause()
+            table = app.query_one(ProgressPane)
+            widths = sum(c.get_render_width(table) for c in table.columns.values())
+            assert widths <= table.scrollable_content_region.width
+        app = LlmflowApp(root, watch=False, now=NOW, cache=False)

@@ -395,3 +395,14 @@ def test_the_same_execution_flat_and_nested_is_reported_and_counted_once(tmp_pat
     assert one.state == "awaiting_review"
     (dup,) = [p for p in ws.problems if "duplicate EXECUTION_TASK" in p.message]
     assert dup.path == "work-space/execution/EXECUTION_TASK_F_11_01.md"
+
+
+def test_read_text_caps_a_huge_document_and_says_so(tmp_path):
+    make_workspace(tmp_path, {"work-space/plans/F/PLAN_F.md": plan_md("F")})
+    big = tmp_path / "work-space/plans/F/execution/EXECUTION_TASK_F_11_01.md"
+    big.parent.mkdir(parents=True)
+    big.write_text("# EXECUTION_TASK: F\n" + "x" * 700_000)
+    ws = load(tmp_path, cache=False, now=NOW)
+    text = ws.read_text("work-space/plans/F/execution/EXECUTION_TASK_F_11_01.md", limit=512 * 1024)
+    assert text.startswith("# EXECUTION_TASK") and len(text) < 530_000
+    assert text.endswith("[… truncated: only the first 512 KB are shown]\n")

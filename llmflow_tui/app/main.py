@@ -34,6 +34,8 @@ from .config import load_config
 from .panes import DependencyView, KeyFooter, NodeRef, PlanTree, ProgressPane, PromptPreview
 from .screens import HelpScreen, LogScreen, ProblemsScreen, SaveModal
 
+PREVIEW_LIMIT = 512 * 1024  # bytes of a document shown in the preview
+
 IGNORED_DIRS = {".git", ".llmflow", "__pycache__", ".venv", "node_modules", ".mypy_cache"}
 
 
@@ -403,7 +405,8 @@ class LlmflowApp(App):
     @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
     def _read_preview(self, ws: Workspace, rel: str) -> None:
         try:
-            text = ws.read_text(rel)
+            # A few hundred KB is any real document; megabytes would stall the text area.
+            text = ws.read_text(rel, limit=PREVIEW_LIMIT)
         except (OSError, ValueError) as exc:
             text = f"Cannot read {rel}: {exc}"
         self.post_message(PreviewRead(rel, text))

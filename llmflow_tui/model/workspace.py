@@ -1325,7 +1325,8 @@ class Workspace:
         data = read_head(str(path), path.stat().st_size, limit)
         text = decode(data[:limit])
         if len(data) > limit:
-            text += f"\n\n[… truncated: only the first {limit // (1024 * 1024)} MB are shown]\n"
+            shown = f"{limit // 1024**2} MB" if limit >= 1024**2 else f"{limit // 1024} KB"
+            text += f"\n\n[… truncated: only the first {shown} are shown]\n"
         return text
 
     def to_json(self, plan: str | None = None) -> dict:

@@ -406,3 +406,17 @@ def test_read_text_caps_a_huge_document_and_says_so(tmp_path):
     text = ws.read_text("work-space/plans/F/execution/EXECUTION_TASK_F_11_01.md", limit=512 * 1024)
     assert text.startswith("# EXECUTION_TASK") and len(text) < 530_000
     assert text.endswith("[… truncated: only the first 512 KB are shown]\n")
+
+
+def test_feedback_that_belongs_to_no_plan_is_reported(tmp_path):
+    # A plan folder renamed away from its PLAN's name: its APPROVED files carry no feature.
+    make_workspace(
+        tmp_path,
+        {
+            "work-space/plans/API-GW2/PLAN_API-GATEWAY.md": plan_md("API-GATEWAY"),
+            "work-space/plans/API-GW2/execution/feedbacks/APPROVED_11.md": "ok",
+        },
+    )
+    ws = load(tmp_path, cache=False, now=NOW)
+    (p,) = [p for p in ws.problems if "belong to no plan" in p.message]
+    assert p.path == "work-space/plans/API-GW2/execution/feedbacks/APPROVED_11.md"

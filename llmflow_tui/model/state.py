@@ -112,6 +112,20 @@ def build_plan(
         if d.ref.kind in (N.SUBPLAN, N.EXECUTION, N.APPROVED, N.FIX, N.RESOLUTION, N.SKIPPED)
     ]
     if plan_doc is None and not any(d.ref.kind in (N.SUBPLAN, N.EXECUTION) for d in work):
+        # Feedback with no plan to count it for (say, a plan folder renamed away from its
+        # PLAN's name): say so rather than drop it silently.
+        live = [d for d in work if not d.ref.archived]
+        if live:
+            problems.append(
+                Problem(
+                    live[0].ref.rel,
+                    None,
+                    WARNING,
+                    f"{len(live)} feedback file(s) here belong to no plan "
+                    f"(no PLAN_{feature}.md, SUBPLAN or EXECUTION_TASK for {feature}): "
+                    "not counted",
+                )
+            )
         return None, tuple(sorted(set(problems), key=_problem_key)), float("inf")
     orphan = plan_doc is None
     info = plan_doc.plan if plan_doc is not None else None

@@ -82,8 +82,16 @@ def cmd_status(args: argparse.Namespace) -> int:
     if args.plan:
         plan = ws.plan(args.plan)
         if plan is None:
-            names = ", ".join(p.name for p in ws.plans) or "none"
-            raise UsageError(f"no plan named {args.plan!r} (plans: {names})")
+            import difflib
+
+            every = [p.name for p in ws.plans]
+            close = difflib.get_close_matches(args.plan.upper(), every, n=5, cutoff=0.5)
+            if close:
+                hint = "did you mean " + ", ".join(close) + "?"
+            else:
+                hint = "plans: " + (", ".join(every[:10]) or "none")
+                hint += f", … {len(every) - 10} more" if len(every) > 10 else ""
+            raise UsageError(f"no plan named {args.plan!r} ({hint})")
         plans = [plan]
         problems = list(ws.plan_problems(plan.name))
     else:

@@ -82,6 +82,8 @@ def test_plan_filter(ws, capsys):
 def test_exit_codes(ws, tmp_path, capsys):
     assert main(["status", str(tmp_path / "missing")]) == 2
     assert main(["status", str(ws), "--plan", "NOPE"]) == 2
+    assert main(["status", str(ws), "--plan", "bar"]) == 2  # names are exact
+    assert "did you mean BAR?" in capsys.readouterr().err
     assert main(["status", str(ws), "--bogus"]) == 2
     (ws / "work-space/plans/BAR/parallel.json").write_text("{not json")
     assert main(["status", str(ws)]) == 1

@@ -655,7 +655,14 @@ class LlmflowApp(App):
         return plan.path
 
     # -- actions -----------------------------------------------------------------------
+    async def action_quit(self) -> None:
+        """Quit; keys typed after ``q`` (quitting a big workspace takes a moment) do nothing."""
+        self._quitting = True
+        self.exit()
+
     def check_action(self, action: str, parameters) -> bool | None:
+        if getattr(self, "_quitting", False):
+            return False
         if action == "edit":
             return self.selected_file() is not None
         if action in ("copy", "save"):
@@ -839,10 +846,14 @@ class LlmflowApp(App):
             return
         tree = self.query_one(PlanTree)
         yield SystemCommand(
-            "view: expand every plan", "Show all achievements", lambda: tree.expand_plans(True)
+            "view: expand all plans",
+            "Show every achievement (expand every plan)",
+            lambda: tree.expand_plans(True),
         )
         yield SystemCommand(
-            "view: collapse every plan", "Plans only", lambda: tree.expand_plans(False)
+            "view: collapse all plans",
+            "Plans only (collapse every plan)",
+            lambda: tree.expand_plans(False),
         )
         for plan in self.ws.plans:
             done, total = plan.progress

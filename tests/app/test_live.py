@@ -372,7 +372,7 @@ async def test_palette_has_plan_jumps_and_help_shows_remapped_keys(tmp_path):
         assert "plan: go to X" in commands
         assert "file: edit" not in commands  # nothing to edit at the root
         assert commands["view: problems"].help.endswith("(f2)")
-        commands["view: expand every plan"].callback()
+        commands["view: expand all plans"].callback()
         await pilot.pause()
         assert app.query_one(PlanTree)._plan_nodes["X"].is_expanded
         await pilot.press("question_mark")
@@ -603,3 +603,16 @@ async def test_a_long_plan_name_never_pushes_the_eta_column_off_screen(tmp_path)
             widths = sum(c.get_render_width(table) for c in table.columns.values())
             assert widths <= table.scrollable_content_region.width
         app = LlmflowApp(root, watch=False, now=NOW, cache=False)
+
+
+async def test_keys_typed_after_quit_do_nothing(tmp_path):
+    root = small_workspace(tmp_path / "ws")
+    app = LlmflowApp(root, watch=False, now=NOW, cache=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("j")  # the plan: "e" would open its PLAN
+        assert app.check_action("edit", ()) is True
+        await app.action_quit()  # quitting a big workspace takes a moment…
+        # …and a key typed meanwhile ("q e") must not open an editor on the way out.
+        assert app.check_action("edit", ()) is False
+        assert app.check_action("reload", ()) is False

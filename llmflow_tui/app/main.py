@@ -610,6 +610,7 @@ class LlmflowApp(App):
             self._read_preview(ws, ref.path)
             return
         deps.show_plan(plan, self.now, ws.plans_by_name, ws.grammaplans)
+        self.query_one(ProgressPane).follow(plan.name)
         if ref.kind == "plan":
             why = "; ".join(r.text for r in plan.reasons)
             details.update(

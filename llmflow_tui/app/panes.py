@@ -514,6 +514,17 @@ class PlanTree(Tree[NodeRef]):
         is only known once the tree has rebuilt its line index)."""
         self._tree_lines  # noqa: B018 — builds the index if an update invalidated it
         self.move_cursor(node)
+        # Scrolling now would be clamped to the size before the update: do it once laid out.
+        self.call_after_refresh(self.reveal_cursor)
+
+    def reveal_cursor(self) -> None:
+        """Scroll so that the cursor's line is visible."""
+        node = self.cursor_node
+        if node is not None and node._line != -1:
+            self.scroll_to_node(node, animate=False)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.reveal_cursor)
 
     def expand_plans(self, expand: bool) -> None:
         """Expand (filling lazily) or collapse every plan node shown."""
@@ -612,6 +623,15 @@ class ProgressPane(DataTable):
             label = Text(f"… {more} more", style="dim")
             self.add_row(label, "", "", "", "", "", "", "", key="__more__")
         self._shown = shown
+
+    def follow(self, plan: str) -> None:
+        """Put the cursor on ``plan``'s row (the tree's selection), unless the table is
+        being driven itself."""
+        if self.has_focus or plan not in self.rows:
+            return
+        row = self.get_row_index(plan)
+        if row != self.cursor_row:
+            self.move_cursor(row=row, animate=False, scroll=True)
 
     def on_resize(self) -> None:
         if getattr(self, "_fitted", None) is not None:

@@ -616,3 +616,43 @@ async def test_keys_typed_after_quit_do_nothing(tmp_path):
         # …and a key typed meanwhile ("q e") must not open an editor on the way out.
         assert app.check_action("edit", ()) is False
         assert app.check_action("reload", ()) is False
+
+
+async def test_the_selected_plan_stays_in_view_when_the_filter_is_cleared(tmp_path):
+    names = [f"P{i:03d}" for i in range(80)]
+    root = make_workspace(
+        tmp_path / "ws", {f"work-space/plans/{n}/PLAN_{n}.md": plan_md(n) for n in names}
+    )
+    app = LlmflowApp(root, watch=False, now=NOW, cache=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        tree = app.query_one(PlanTree)
+
+        def in_view() -> bool:
+            top = tree.scroll_offset.y
+            return top <= tree.cursor_line < top + tree.scrollable_content_region.height
+
+        await pilot.press("slash", *"P070", "enter", "j")
+        assert await wait_for(pilot, lambda: app.selected.plan == "P070", 3)
+        await pilot.press("escape")
+        assert await wait_for(pilot, lambda: len(tree._plan_nodes) == 80, 3)
+        assert await wait_for(pilot, lambda: tree.cursor_node.data.plan == "P070" and in_view(), 3)
+
+
+async def test_the_progress_table_follows_the_plan_selected_in_the_tree(tmp_path):
+    names = [f"P{i:03d}" for i in range(40)]
+    root = make_workspace(
+        tmp_path / "ws", {f"work-space/plans/{n}/PLAN_{n}.md": plan_md(n) for n in names}
+    )
+    app = LlmflowApp(root, watch=False, now=NOW, cache=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        tree = app.query_one(PlanTree)
+        table = app.query_one(ProgressPane)
+        tree.select_path("P035")
+        assert await wait_for(pilot, lambda: app.selected.plan == "P035", 3)
+        await pilot.pause()
+        assert table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value == "P035"
+        top = table.scroll_offset.y
+        row = table.cursor_row + 1  # the header line
+        assert top <= row < top + table.scrollable_content_region.height

@@ -40,6 +40,18 @@ def small_workspace(root: Path) -> Path:
     )
 
 
+def three_plans(root: Path) -> Path:
+    """The small workspace (plan X) with plans Y and Z beside it."""
+    small_workspace(root)
+    return make_workspace(
+        root, {f"work-space/plans/{n}/PLAN_{n}.md": plan_md(n) for n in ("Y", "Z")}
+    )
+
+
+def plans_named(root: Path, names: list[str]) -> Path:
+    return make_workspace(root, {f"work-space/plans/{n}/PLAN_{n}.md": plan_md(n) for n in names})
+
+
 async def settled(app) -> None:
     busy = [w for w in app.workers if w.group != "watch"]
     if busy:
@@ -533,14 +545,7 @@ async def test_esc_clears_a_kept_filter_and_titles_are_not_markup(tmp_path):
 async def test_when_the_selected_plan_goes_the_panes_follow_the_highlight(tmp_path):
     import shutil
 
-    root = small_workspace(tmp_path / "ws")
-    make_workspace(
-        root,
-        {
-            "work-space/plans/Y/PLAN_Y.md": plan_md("Y"),
-            "work-space/plans/Z/PLAN_Z.md": plan_md("Z"),
-        },
-    )
+    root = three_plans(tmp_path / "ws")
     app = LlmflowApp(root, watch=False, now=NOW, cache=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot)
@@ -556,14 +561,7 @@ async def test_when_the_selected_plan_goes_the_panes_follow_the_highlight(tmp_pa
 async def test_the_progress_table_keeps_the_tree_order_when_a_plan_comes_back(tmp_path):
     import shutil
 
-    root = small_workspace(tmp_path / "ws")
-    make_workspace(
-        root,
-        {
-            "work-space/plans/Y/PLAN_Y.md": plan_md("Y"),
-            "work-space/plans/Z/PLAN_Z.md": plan_md("Z"),
-        },
-    )
+    root = three_plans(tmp_path / "ws")
     app = LlmflowApp(root, watch=False, now=NOW, cache=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot)
@@ -620,9 +618,7 @@ async def test_keys_typed_after_quit_do_nothing(tmp_path):
 
 async def test_the_selected_plan_stays_in_view_when_the_filter_is_cleared(tmp_path):
     names = [f"P{i:03d}" for i in range(80)]
-    root = make_workspace(
-        tmp_path / "ws", {f"work-space/plans/{n}/PLAN_{n}.md": plan_md(n) for n in names}
-    )
+    root = plans_named(tmp_path / "ws", names)
     app = LlmflowApp(root, watch=False, now=NOW, cache=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot)
@@ -641,9 +637,7 @@ async def test_the_selected_plan_stays_in_view_when_the_filter_is_cleared(tmp_pa
 
 async def test_the_progress_table_follows_the_plan_selected_in_the_tree(tmp_path):
     names = [f"P{i:03d}" for i in range(40)]
-    root = make_workspace(
-        tmp_path / "ws", {f"work-space/plans/{n}/PLAN_{n}.md": plan_md(n) for n in names}
-    )
+    root = plans_named(tmp_path / "ws", names)
     app = LlmflowApp(root, watch=False, now=NOW, cache=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot)

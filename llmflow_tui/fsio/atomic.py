@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 
 class ConfinementError(ValueError):
@@ -40,6 +42,14 @@ def _umask() -> int:
 
 def atomic_write_bytes(path: Path, data: bytes, *, overwrite: bool = True) -> Path:
     """Write ``data`` to ``path`` atomically; with ``overwrite=False`` refuse an existing file."""
+    return atomic_write_with(path, lambda handle: handle.write(data), overwrite=overwrite)
+
+
+def atomic_write_with(
+    path: Path, write: Callable[[BinaryIO], object], *, overwrite: bool = True
+) -> Path:
+    """Like ``atomic_write_bytes``, with ``write(handle)`` producing the content (a big
+    pickle streamed to the file is never held whole in memory)."""
     path = Path(path)
     if not overwrite and path.exists():
         raise FileExistsConflict(f"{path} already exists")
@@ -54,7 +64,7 @@ def atomic_write_bytes(path: Path, data: bytes, *, overwrite: bool = True) -> Pa
             mode = 0o666 & ~_umask()
         os.chmod(fd, mode)
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            write(handle)
             handle.flush()
             os.fsync(handle.fileno())
         if not overwrite:

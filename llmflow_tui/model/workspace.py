@@ -30,7 +30,8 @@ if TYPE_CHECKING:
 
 # The parser and the state engine are imported where they are first needed: a warm start
 # that finds nothing changed (``llmflow status`` on a big workspace) needs neither.
-CACHE_FORMAT = 7
+CACHE_FORMAT = 8
+_CHUNK = 1024  # rows per pickled slice of the cache: a few ms of GIL each
 
 Progress = Callable[[int, int], None]
 
@@ -424,9 +425,50 @@ def _unpickle_index(cache_data: dict) -> dict:
         return {}
     try:
         with fh:
-            return pickle.load(fh)
+            raw = pickle.load(fh)
+        refs: dict[str, N.FileRef] = {}
+        owner: dict[str, str | None] = {}
+        stats: dict[str, tuple[int, int]] = {}
+        loose: dict[str, None] = {}
+        units: dict[str, set[str]] = {}
+        by_unit: dict[str | None, list[str]] = {}
+        for chunk in raw["rows"]:
+            for rel, ref, unit, stat in pickle.loads(chunk):
+                refs[rel] = ref
+                owner[rel] = unit
+                stats[rel] = stat
+                if unit is None:
+                    loose[rel] = None
+                else:
+                    units.setdefault(unit, set()).add(rel)
+                by_unit.setdefault(unit, []).append(rel)
+        plan_folders, folders_by_feature = raw["folders"]
+        return {
+            "refs": refs,
+            "where": dict(owner),  # the doc store changes its own in place
+            "docstats": stats,
+            "members": {unit: frozenset(rels) for unit, rels in by_unit.items()},
+            "blobs": raw["blobs"],
+            "names": (plan_folders, folders_by_feature, owner, loose, units),
+        }
     except Exception:  # a damaged cache is simply not used
         return {}
+
+
+def _dump_chunks(m: dict) -> list[bytes]:
+    """``m`` pickled a slice at a time (see ``_write_cache``)."""
+    items = list(m.items())
+    return [
+        pickle.dumps(dict(items[i : i + _CHUNK // 16]), pickle.HIGHEST_PROTOCOL)
+        for i in range(0, len(items), _CHUNK // 16)
+    ]
+
+
+def _load_chunks(chunks) -> dict:
+    out: dict = {}
+    for chunk in chunks:
+        out.update(pickle.loads(chunk))
+    return out
 
 
 class _IndexFile:
@@ -509,7 +551,7 @@ def _write_cache(ws: Workspace, derived: dict) -> None:
     derived plans; a plan's docs are unpickled when one of its files changes. The structures
     decided from file names are stored too, with the raw walk they came from: a start that
     finds the very same walk reuses them as they are."""
-    from ..fsio import atomic_write_bytes
+    from ..fsio import atomic_write_with
 
     try:
         store = ws._docs
@@ -517,9 +559,6 @@ def _write_cache(ws: Workspace, derived: dict) -> None:
         for rel in ws._files:
             by_unit.setdefault(ws._owner.get(rel), []).append(rel)
         blobs: dict[str | None, bytes] = {}
-        where: dict[str, str | None] = {}
-        stats: dict[str, tuple[int, int]] = {}
-        members: dict[str | None, frozenset[str]] = {}
         for unit, rels in by_unit.items():
             reused = store.blob_for(rels)
             if reused is not None:
@@ -528,23 +567,21 @@ def _write_cache(ws: Workspace, derived: dict) -> None:
                 blobs[unit] = pickle.dumps(
                     {r: store[r] for r in rels}, protocol=pickle.HIGHEST_PROTOCOL
                 )
-            members[unit] = frozenset(rels)
-            for r in rels:
-                where[r] = unit
-                stats[r] = store.stat(r)
+        # One row per file, pickled a slice at a time: a single pickle of maps this size
+        # holds the GIL for a second or more, and a UI thread waits all that time.
+        files, owner = ws._files, ws._owner
+        rels = list(files)
+        rows = [
+            pickle.dumps(
+                [(r, files[r], owner.get(r), store.stat(r)) for r in rels[i : i + _CHUNK]],
+                pickle.HIGHEST_PROTOCOL,
+            )
+            for i in range(0, len(rels), _CHUNK)
+        ]
         index = {
-            "refs": ws._files,
-            "where": where,
-            "docstats": stats,
-            "members": members,
+            "rows": rows,
             "blobs": blobs,
-            "names": (
-                ws._plan_folders,
-                ws._folders_by_feature,
-                ws._owner,
-                ws._loose,
-                ws._units,
-            ),
+            "folders": (ws._plan_folders, ws._folders_by_feature),
         }
         data = {
             "tag": _cache_tag(),
@@ -553,18 +590,21 @@ def _write_cache(ws: Workspace, derived: dict) -> None:
             # plans and leaves this for later.
             "nfiles": len(ws._files),
             "units": len(ws._units),
-            "derived": derived,
+            "derived": _dump_chunks(derived),
             "assembled": (ws.grammaplans, ws._extra),
         }
         if ws._walk is not None:
             data["walk"] = ws._walk.digests
             data["skipped"] = ws._walk.skipped
             data["stale_days"] = ws._settings.stale_days  # the derived plans depend on it
-        atomic_write_bytes(
-            _cache_file(str(ws.root)),
-            pickle.dumps(data, pickle.HIGHEST_PROTOCOL)
-            + pickle.dumps(index, pickle.HIGHEST_PROTOCOL),
-        )
+
+        def write(fh) -> None:
+            # Streamed: the big byte strings go to the file as they are (the GIL is free
+            # while they are written), not copied into one buffer first.
+            pickle.dump(data, fh, pickle.HIGHEST_PROTOCOL)
+            pickle.dump(index, fh, pickle.HIGHEST_PROTOCOL)
+
+        atomic_write_with(_cache_file(str(ws.root)), write)
     except Exception:  # the cache is an optimisation; never fail a load for it
         pass
 
@@ -575,7 +615,16 @@ def _pmap(m):
     A loaded snapshot holds plain dicts; the first ``apply`` (or ``warm_up``) converts."""
     from immutables import Map
 
-    return m if isinstance(m, Map) else Map(m)
+    if isinstance(m, Map):
+        return m
+    if len(m) <= _CHUNK:
+        return Map(m)
+    # A slice at a time: one Map() of tens of thousands of entries holds the GIL ~0.1 s.
+    items = list(m.items())
+    out = Map()
+    for i in range(0, len(items), _CHUNK):
+        out = out.update(items[i : i + _CHUNK])
+    return out
 
 
 def _put(m, key, value):
@@ -780,7 +829,7 @@ class Workspace:
         skipped = walk.skipped
         self._walk = walk
         now = settings.now if settings.now is not None else time.time()
-        cached_derived: dict = cache_data.get("derived", {})
+        cached_derived: dict = _load_chunks(cache_data.get("derived", ()))
         if (
             cache_data.get("walk") == walk.digests
             and cache_data.get("skipped") == skipped
@@ -975,9 +1024,11 @@ class Workspace:
         if self._index is not None:
             self._read_index()
         # What the first ``apply`` would convert (see ``_pmap``), converted here instead.
-        for attr in ("_files", "_owner", "_loose", "_units", "_derived", "_by_name"):
-            setattr(self, attr, _pmap(getattr(self, attr)))
-        self._docs = self._docs.persistent()
+        # Without the GC: each of its passes over the new map nodes would hold the GIL.
+        with _gc_paused():
+            for attr in ("_files", "_owner", "_loose", "_units", "_derived", "_by_name"):
+                setattr(self, attr, _pmap(getattr(self, attr)))
+            self._docs = self._docs.persistent()
 
     def _unit_problems(self) -> list[Problem]:
         """The first problems of the list: skipped folders, then each plan's, by plan."""

@@ -420,3 +420,30 @@ def test_feedback_that_belongs_to_no_plan_is_reported(tmp_path):
     ws = load(tmp_path, cache=False, now=NOW)
     (p,) = [p for p in ws.problems if "belong to no plan" in p.message]
     assert p.path == "work-space/plans/API-GW2/execution/feedbacks/APPROVED_11.md"
+
+
+def test_examples_named_outside_the_grammar_are_reported_not_counted(tmp_path):
+    # A feature token never holds "_": these are examples and slips, not work.
+    done = "# EXECUTION_TASK: Example\n\n**Status**: ✅ Complete\n"
+    make_workspace(
+        tmp_path,
+        {
+            "work-space/plans/ALPHA/PLAN_ALPHA.md": plan_md("ALPHA", [("2.1", "One")]),
+            "work-space/plans/ALPHA/execution/EXECUTION_TASK_ALPHA_21_02_01_V2.md": done,
+            "LLM/examples/EXECUTION_TASK_EXAMPLE_PARALLEL_01.md": done,
+            "LLM/examples/SUBPLAN_EXAMPLE_MULTI-EXECUTION.md": "# SUBPLAN: Example\n",
+            "LLM/examples/NORTH_STAR_EXAMPLE_LEARNING-SYSTEMS.md": "# NORTH_STAR: Example\n",
+        },
+    )
+    ws = load(tmp_path, cache=False, now=NOW)
+    assert names(ws) == ["ALPHA"]
+    assert not ws.grammaplans
+    (alpha,) = ws.plans
+    assert [(a.id, a.state) for a in alpha.achievements] == [("2.1", "not_started")]
+    flagged = sorted(p.path for p in ws.problems if "not counted: the name" in p.message)
+    assert flagged == [
+        "LLM/examples/EXECUTION_TASK_EXAMPLE_PARALLEL_01.md",
+        "LLM/examples/NORTH_STAR_EXAMPLE_LEARNING-SYSTEMS.md",
+        "LLM/examples/SUBPLAN_EXAMPLE_MULTI-EXECUTION.md",
+        "work-space/plans/ALPHA/execution/EXECUTION_TASK_ALPHA_21_02_01_V2.md",
+    ]

@@ -81,12 +81,39 @@ class FileRef:
     bad_name: str | None = None  # why the name does not parse cleanly
 
     @property
+    def unusable(self) -> str | None:
+        """Why this SUBPLAN, EXECUTION_TASK, GRAMMAPLAN or NORTH_STAR cannot be counted: its
+        name breaks the grammar (a feature never holds "_"; a SUBPLAN or task names its
+        achievement's code or its header does). Examples and templates are named like that. PLANs are decided
+        by their title and folder instead."""
+        bad = self.bad_name
+        if bad is None or self.kind == PLAN or "_" not in (self.feature or ""):
+            return None
+        return bad
+
+    @property
     def name(self) -> str:
         return self.rel.rsplit("/", 1)[-1]
 
     @property
     def parent(self) -> str:
         return self.rel.rsplit("/", 1)[0] if "/" in self.rel else ""
+
+
+def _no_code(parts: list[str]) -> str:
+    feature = "_".join(parts)
+    if feature and not FEATURE_RE.match(feature):
+        return f"odd feature token {feature!r}"
+    return "no achievement code in the name"
+
+
+def unusable_message(ref: FileRef) -> str:
+    """The problem message for a file whose name cannot be counted (``FileRef.unusable``)."""
+    shape = {
+        SUBPLAN: "SUBPLAN_<FEATURE>_<code>.md",
+        EXECUTION: "EXECUTION_TASK_<FEATURE>_<code>_<MM>.md",
+    }.get(ref.kind, f"{ref.kind.upper()}_<FEATURE>.md")
+    return f"not counted: the name does not follow {shape} ({ref.unusable}: a FEATURE has no '_')"
 
 
 def _split_suffixes(parts: list[str]) -> tuple[list[str], tuple[str, ...]]:
@@ -148,25 +175,14 @@ def classify(rel: str) -> FileRef | None:
             )
         if len(parts) >= 2 and _NUM.match(parts[-1]):
             feature = "_".join(parts[:-1])
-            return FileRef(
-                rel,
-                EXECUTION,
-                feature,
-                parts[-1],
-                1,
-                suffixes,
-                archived,
-                "no execution index (_MM) in the name",
+            bad = (
+                "no execution index (_MM) in the name"
+                if FEATURE_RE.match(feature)
+                else f"odd feature token {feature!r}"
             )
+            return FileRef(rel, EXECUTION, feature, parts[-1], 1, suffixes, archived, bad)
         return FileRef(
-            rel,
-            EXECUTION,
-            "_".join(parts) or None,
-            None,
-            None,
-            suffixes,
-            archived,
-            "no achievement code in the name",
+            rel, EXECUTION, "_".join(parts) or None, None, None, suffixes, archived, _no_code(parts)
         )
     if stem.startswith("SUBPLAN_"):
         parts, suffixes = _split_suffixes(stem[len("SUBPLAN_") :].split("_"))
@@ -179,14 +195,7 @@ def classify(rel: str) -> FileRef | None:
             bad = None if FEATURE_RE.match(feature) else f"odd feature token {feature!r}"
             return FileRef(rel, SUBPLAN, feature, parts[i], None, suffixes, archived, bad)
         return FileRef(
-            rel,
-            SUBPLAN,
-            "_".join(parts) or None,
-            None,
-            None,
-            suffixes,
-            archived,
-            "no achievement code in the name",
+            rel, SUBPLAN, "_".join(parts) or None, None, None, suffixes, archived, _no_code(parts)
         )
     m = _FEEDBACK.match(stem)
     if m:

@@ -106,11 +106,13 @@ def build_plan(
                     f"second PLAN for {feature}: {plan_doc.ref.rel} is used",
                 )
             )
-    work = [
-        d
-        for d in docs
-        if d.ref.kind in (N.SUBPLAN, N.EXECUTION, N.APPROVED, N.FIX, N.RESOLUTION, N.SKIPPED)
-    ]
+    work = []
+    for d in docs:
+        if d.ref.kind in (N.SUBPLAN, N.EXECUTION, N.APPROVED, N.FIX, N.RESOLUTION, N.SKIPPED):
+            if d.ref.unusable:  # in a plan folder, yet named like no achievement of it
+                problems.append(Problem(d.ref.rel, None, WARNING, N.unusable_message(d.ref)))
+            else:
+                work.append(d)
     if plan_doc is None and not any(d.ref.kind in (N.SUBPLAN, N.EXECUTION) for d in work):
         # Feedback with no plan to count it for (say, a plan folder renamed away from its
         # PLAN's name): say so rather than drop it silently.

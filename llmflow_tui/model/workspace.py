@@ -1102,7 +1102,9 @@ class Workspace:
             ref = self._files[rel]
             doc = self._docs[rel]
             problems.extend(doc.problems)
-            if ref.kind in (N.GRAMMAPLAN, N.NORTH_STAR):
+            if ref.unusable:
+                problems.append(Problem(rel, None, WARNING, N.unusable_message(ref)))
+            elif ref.kind in (N.GRAMMAPLAN, N.NORTH_STAR):
                 children = list(doc.children)
                 for p in plans:
                     if p.parent == ref.feature and p.name not in children:
@@ -1462,6 +1464,8 @@ def _unit_of(ref: N.FileRef, plan_folders: dict[str, str]) -> str | None:
         if feat is not None:
             return feat
         parent = parent.rsplit("/", 1)[0] if "/" in parent else ""
+    if ref.unusable:
+        return None  # reported with the loose files, not made an orphan plan
     if ref.kind in _UNIT_KINDS and ref.feature:
         return ref.feature
     if ref.kind in _FEEDBACK_KINDS:

@@ -110,7 +110,9 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def _print_status(ws, plans, problems, *, detailed: bool) -> None:
     out = sys.stdout.write
-    out(f"Workspace {ws.root}  ({len(plans)} plans, {ws.files} files)\n\n")
+    from .model.types import plan_census
+
+    out(f"Workspace {ws.root}  ({plan_census(plans)}, {ws.files} files)\n\n")
     name_w = max([len(p.name) for p in plans] + [4])
     group_w = max([len(p.group_label or "") for p in plans] + [5])
     out(

@@ -73,6 +73,33 @@ def test_json_contract(ws, capsys):
         assert set(prob) == {"path", "line", "severity", "message"}
 
 
+def test_orphans_redos_and_archives_in_the_table_and_json(ws, capsys):
+    flat = ws / "work-space/subplans"
+    flat.mkdir(parents=True)
+    # An orphan numbered by a running counter: its header and title say what it is.
+    (flat / "SUBPLAN_LOST_09.md").write_text(
+        "# SUBPLAN: Multiple Plans Protocol\n\n**Achievement Addressed**: Achievement 1.4\n"
+    )
+    execs = ws / "work-space/plans/BAR/execution"
+    (execs / "EXECUTION_TASK_BAR_11_01_V2.md").write_text(execution_md("BAR", "1.1"))
+    (execs / "EXECUTION_TASK_BAR_12_01_ARCHIVED.md").write_text(execution_md("BAR", "1.2"))
+    assert main(["status", str(ws)]) == 0
+    assert "(2 plans, 1 orphan feature, " in capsys.readouterr().out
+    assert main(["status", str(ws), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    lost = next(p for p in data["plans"] if p["name"] == "LOST")
+    assert lost["path"] == "work-space/subplans" and lost["group"] is None
+    assert [(a["id"], a["title"]) for a in lost["achievements"]] == [
+        ("1.4", "Multiple Plans Protocol")
+    ]
+    bar = next(p for p in data["plans"] if p["name"] == "BAR")
+    # The redo supersedes the first run; the archived run is history, not work.
+    assert [a["executions"] for a in bar["achievements"]] == [
+        ["work-space/plans/BAR/execution/EXECUTION_TASK_BAR_11_01_V2.md"],
+        [],
+    ]
+
+
 def test_plan_filter(ws, capsys):
     assert main(["status", str(ws), "--plan", "BAR", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from wsbuilder import execution_md, make_workspace, plan_md, subplan_md
+from wsbuilder import execution_md, make_workspace, plan_md, subplan_md, write
 
 from llmflow_tui.model import load
 
@@ -223,10 +223,22 @@ def test_plan_states(tmp_path):
             ),
         },
     )
+    done_exec = execution_md("X", "1.1", status="✅ Complete")
+    for name, status in (("LEGACY", "🎯 Active"), ("NOHEADER", None)):
+        folder = f"work-space/plans/{name}"
+        text = plan_md(name, [("1.1", "A")], status=status or "")
+        if status is None:
+            text = text.replace("**Status**:   \n", "")
+        write(tmp_path, f"{folder}/PLAN_{name}.md", text)
+        write(tmp_path, f"{folder}/execution/EXECUTION_TASK_{name}_11_01.md", done_exec)
     ws = load(tmp_path, cache=False, now=NOW)
     assert ws.plan("DONE").state == "complete"
     assert ws.plan("NEW").state == "not_started"
     assert ws.plan("OLD").state == "complete_unverified"
+    # Every execution done and nothing reviewed: complete (unverified) only when the PLAN
+    # does not say otherwise (all its documents must claim completion).
+    assert ws.plan("NOHEADER").state == "complete_unverified"
+    assert ws.plan("LEGACY").state == "active"
 
 
 def test_progress_counter_and_checkmarks_that_disagree_are_reported(tmp_path):

@@ -29,7 +29,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from ..actions.preview import achievement_brief, plan_summary
 from ..model import Workspace, load
-from ..model.types import Problem
+from ..model.types import Problem, plan_census
 from .config import load_config
 from .panes import DependencyView, KeyFooter, NodeRef, PlanTree, ProgressPane, PromptPreview
 from .screens import HelpScreen, LogScreen, ProblemsScreen, SaveModal
@@ -438,7 +438,7 @@ class LlmflowApp(App):
 
     def on_workspace_loaded(self, message: WorkspaceLoaded) -> None:
         self.log_activity(
-            f"{message.why}: {len(message.ws.plans)} plans, {message.ws.files} files, "
+            f"{message.why}: {plan_census(message.ws.plans)}, {message.ws.files} files, "
             f"{sum(message.ws.problem_counts)} problems in {message.seconds * 1000:.0f} ms"
         )
         self.show(message.ws)
@@ -537,9 +537,9 @@ class LlmflowApp(App):
         achievements = sum(p.tally.total for p in ws.plans)
         live = (" · watching" + (" (polling)" if self.poll else "")) if self.watch_enabled else ""
         self._update_topbar(
-            f"{_n(len(ws.plans), 'plan')} · {_n(achievements, 'achievement')}"
+            f"{plan_census(ws.plans)} · {_n(achievements, 'achievement')}"
             f" · {_n(errors, 'error')}, {_n(warnings, 'warning')} (p){live}",
-            short=f"{len(ws.plans)} plans · {errors} err {warnings} warn"
+            short=f"{plan_census(ws.plans).split(',')[0]} · {errors} err {warnings} warn"
             + (" · live" if self.watch_enabled else ""),
         )
         self._show_selection()
@@ -601,7 +601,7 @@ class LlmflowApp(App):
             deps.show_workspace(self.visible_plans(), ws.grammaplans, len(ws.plans))
             preview.show("workspace", workspace_summary(ws, self.display_root))
             details.update(
-                Text(f"{self.display_root}: {len(ws.plans)} plans", style="dim"), layout=False
+                Text(f"{self.display_root}: {plan_census(ws.plans)}", style="dim"), layout=False
             )
             return
         if ref.kind == "grammaplan":
@@ -913,10 +913,11 @@ def _home_relative(path: Path) -> str:
 def workspace_summary(ws: Workspace, name: str, limit: int = 40) -> str:
     """The root's preview: plans by state, what is ready across plans, the errors (each list
     capped: on a big workspace the full lists are the progress table and `p`)."""
-    lines = [f"# Workspace {name}", "", f"{len(ws.plans)} plans, {ws.files} files", ""]
+    lines = [f"# Workspace {name}", "", f"{plan_census(ws.plans)}, {ws.files} files", ""]
     by_state: dict[str, int] = {}
     for p in ws.plans:
-        by_state[p.state] = by_state.get(p.state, 0) + 1
+        if not p.orphan and not p.archived:
+            by_state[p.state] = by_state.get(p.state, 0) + 1
     for state, n in sorted(by_state.items()):
         lines.append(f"- {state}: {n}")
     ready = [p for p in ws.plans if p.ready and not p.orphan]

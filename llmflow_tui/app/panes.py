@@ -270,13 +270,15 @@ class PlanTree(Tree[NodeRef]):
 
     def _show(self, root_label: str, plans: tuple[Plan, ...], grammaplans=()) -> None:
         cursor = self.cursor_node.data if self.cursor_node is not None else None
-        approved = sum(p.progress[0] for p in plans)
-        total = sum(p.progress[1] for p in plans)
-        complete = sum(1 for p in plans if p.state == "complete")
+        # Plans only: orphan features (files with no PLAN) and archived plans are not work.
+        live = [p for p in plans if not p.orphan and not p.archived]
+        approved = sum(p.progress[0] for p in live)
+        total = sum(p.progress[1] for p in live)
+        complete = sum(1 for p in live if p.state == "complete")
         self.root.set_label(
             Text.assemble(
                 (root_label, "bold"),
-                (f"  {complete}/{len(plans)} done · {approved}/{total} approved", "dim"),
+                (f"  {complete}/{len(live)} plans done · {approved}/{total} approved", "dim"),
             )
         )
         self._plans = {p.name: p for p in plans}

@@ -233,7 +233,7 @@ def _summarise(
     kw: dict = {}
     kind = ref.kind
     if kind in (N.SUBPLAN, N.EXECUTION):
-        ach = _get(header, "achievement")
+        ach = _get(header, "achievement", "achievement addressed")
         ids = ids_in(ach)
         kw["achievement"] = ids[0] if ids else None
     if kind == N.EXECUTION:

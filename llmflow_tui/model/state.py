@@ -201,7 +201,8 @@ def build_plan(
                 )
             )
             return None
-        if header_id and header_id in entries:
+        if header_id and (header_id in entries or orphan):
+            # An orphan's SUBPLAN may be numbered by a running counter: its header knows.
             return header_id
         if not entries or orphan:
             guess = f"{int(code[0])}.{int(code[1:])}" if len(code) > 1 else f"{int(code)}.0"
@@ -222,8 +223,9 @@ def build_plan(
         if aid is None:
             continue
         attached.setdefault(aid, []).append(d)
-        if aid not in entries:
-            entries[aid] = AchievementEntry(aid, "", 0, "files", False)
+        if aid not in entries or (not entries[aid].title and entries[aid].source == "files"):
+            # Not in the PLAN (or no PLAN): the title its SUBPLAN or task gives.
+            entries[aid] = AchievementEntry(aid, _doc_title(d), 0, "files", False)
     # parallel.json: ids and dependencies are truth; recorded statuses are shown only.
     pj_deps: dict[str, tuple[str, ...]] = {}
     pj_status: dict[str, str | None] = {}
@@ -432,7 +434,12 @@ def build_plan(
             and header_status.norm == "complete"
             and all(x.complete for x in live_execs)
         )
-        or (achievements and all(a.state == AWAITING_REVIEW for a in achievements))
+        or (
+            achievements
+            and all(a.state == AWAITING_REVIEW for a in achievements)
+            # "all its documents": a PLAN still saying Planning or In Progress does not
+            and (header_status is None or header_status.norm == "complete")
+        )
     ):
         state = PLAN_COMPLETE_UNVERIFIED
         plan_reasons.append(
@@ -769,3 +776,16 @@ def _waves(pending: list[str], deps: dict[str, list[str]], approved: set[str]) -
         placed.update(wave)
         remaining.difference_update(wave)
     return tuple(waves)
+
+
+_DOC_PREFIX = re.compile(
+    r"^(?:SUBPLAN|EXECUTION[_ ]TASK)\s*[:\-–—]\s*(?:Achievement\s+\d+(?:\.\d+)+\s*[:\-–—]\s*)?",
+    re.I,
+)
+
+
+def _doc_title(d: Doc) -> str:
+    """The title a SUBPLAN or EXECUTION_TASK gives its achievement ("" for feedback)."""
+    if d.ref.kind not in (N.SUBPLAN, N.EXECUTION):
+        return ""
+    return _DOC_PREFIX.sub("", d.title).strip()

@@ -8,6 +8,7 @@ pickled into the persistent parse cache.
 from __future__ import annotations
 
 import pickle
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 # Achievement workflow states, in the order FORMAT.md §9 decides them.
@@ -330,3 +331,22 @@ class Counts:
     plans: int = 0
     achievements: int = 0
     extra: tuple[tuple[str, int], ...] = field(default_factory=tuple)
+
+
+def plan_census(plans: Iterable[Plan]) -> str:
+    """ "12 plans, 3 orphan features, 1 archived plan": orphans (files with no PLAN) and
+    archived plans are not counted as plans."""
+    live = orphans = archived = 0
+    for p in plans:
+        if p.orphan:
+            orphans += 1
+        elif p.archived:
+            archived += 1
+        else:
+            live += 1
+    parts = [f"{live} plan{'s' if live != 1 else ''}"]
+    if orphans:
+        parts.append(f"{orphans} orphan feature{'s' if orphans != 1 else ''}")
+    if archived:
+        parts.append(f"{archived} archived plan{'s' if archived != 1 else ''}")
+    return ", ".join(parts)

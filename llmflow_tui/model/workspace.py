@@ -1480,11 +1480,20 @@ def _unit_of(ref: N.FileRef, plan_folders: dict[str, str]) -> str | None:
     return None
 
 
+def _files_folder(p: Plan) -> str:
+    """Where an orphan's files are (it has no PLAN or plan folder to point at)."""
+    for a in p.achievements:
+        for rel in (a.subplan, *(x.path for x in a.executions), *a.feedback_files):
+            if rel:
+                return rel.rsplit("/", 1)[0] if "/" in rel else ""
+    return ""
+
+
 def _plan_json(p: Plan) -> dict:
     approved, total = p.progress
     return {
         "name": p.name,
-        "path": p.path if p.path is not None else (p.folder or ""),
+        "path": p.path if p.path is not None else (p.folder or _files_folder(p)),
         "group": p.group,
         "state": p.state,
         "achievements": [
@@ -1494,7 +1503,8 @@ def _plan_json(p: Plan) -> dict:
                 "state": a.state,
                 "flags": list(a.flags),
                 "subplan": a.subplan,
-                "executions": [x.path for x in a.executions],
+                # Live ones: a redo (_V2) replaces what it supersedes; archives are history.
+                "executions": [x.path for x in a.live_executions],
                 "feedback": a.feedback,
                 "dependencies": list(a.dependencies),
             }

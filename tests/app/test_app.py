@@ -159,7 +159,7 @@ async def test_problems_help_log_screens():
         await pilot.press("escape")
         await pilot.press("l")
         assert isinstance(app.screen, LogScreen)
-        assert any("start: 7 plans" in line for line in app.screen.lines)
+        assert any("start: 6 plans, 1 orphan feature" in line for line in app.screen.lines)
         await pilot.press("escape")
         assert not isinstance(app.screen, LogScreen)
 

@@ -112,9 +112,14 @@ def test_archives_are_shown_but_not_live(tmp_path):
             "work-space/plans/MAIN/execution/EXECUTION_TASK_MAIN_12_01.md": execution_md(
                 "MAIN", "1.2", final_status="✅ Complete"
             ),
+            "work-space/plans/MAIN/subplans/SUBPLAN_MAIN_12_ARCHIVED.md": "# SUBPLAN: Old\n",
         },
     )
     plan = load(tmp_path, cache=False, now=NOW).plan("MAIN")
+    # An archived SUBPLAN is not the achievement's SUBPLAN, and the reason says it exists.
+    two = plan.achievement("1.2")
+    assert two.subplan is None
+    assert any("1 archived SUBPLAN(s) not counted" in r.text for r in two.reasons)
     one = plan.achievement("1.1")
     assert all(x.archived for x in one.executions) and len(one.executions) == 2
     # In progress, but archived: history, not live work.
@@ -131,10 +136,12 @@ def test_an_archived_plan_still_shows_its_history(tmp_path):
             "documentation/archive/old/EXECUTION_TASK_OLD_11_01.md": execution_md(
                 "OLD", "1.1", final_status="✅ Complete"
             ),
+            "documentation/archive/old/SUBPLAN_OLD_11.md": subplan_md("OLD", "1.1"),
         },
     )
     plan = load(tmp_path, cache=False, now=NOW).plan("OLD")
     assert plan.archived and plan.achievement("1.1").state == "awaiting_review"
+    assert plan.achievement("1.1").subplan == "documentation/archive/old/SUBPLAN_OLD_11.md"
 
 
 def test_code_collision_is_reported(tmp_path):

@@ -562,7 +562,8 @@ def _achievement_state(
                     + ("" if same else " (the two differ)"),
                 )
             )
-    subplan = live_subplans[0] if live_subplans else None
+    # An archived plan is history: its archived SUBPLAN is still the one it had.
+    subplan = live_subplans[0] if live_subplans else (subplans[0] if plan_archived else None)
     # Executions: a suffixed redo supersedes the same MM.
     by_mm: dict[int, list[Doc]] = {}
     for d in execs:
@@ -705,6 +706,12 @@ def _achievement_state(
             Reason(
                 f"{len(executions)} archived execution(s) not counted as live work",
                 executions[-1].path,
+            )
+        )
+    if subplans and subplan is None:
+        reasons.append(
+            Reason(
+                f"{len(subplans)} archived SUBPLAN(s) not counted as live work", subplans[0].ref.rel
             )
         )
     feedback_files = tuple(d.ref.rel for d in approved + fixes + resolutions + skipped)

@@ -1503,8 +1503,13 @@ def _plan_json(p: Plan) -> dict:
                 "state": a.state,
                 "flags": list(a.flags),
                 "subplan": a.subplan,
-                # Live ones: a redo (_V2) replaces what it supersedes; archives are history.
-                "executions": [x.path for x in a.live_executions],
+                # Live ones: a redo (_V2) replaces what it supersedes; archives are history
+                # (except in an archived plan, which is all history).
+                "executions": [
+                    x.path
+                    for x in a.executions
+                    if not x.superseded and (p.archived or not x.archived)
+                ],
                 "feedback": a.feedback,
                 "dependencies": list(a.dependencies),
             }

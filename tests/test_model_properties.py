@@ -123,6 +123,8 @@ def test_loader_never_raises(tree):
 
 # -- apply() equals load() after random edits ---------------------------------------------
 
+_CHILD_PLAN = plan_md("H", header="**Parent GrammaPlan**: GRAMMAPLAN_BIG.md")
+
 SEED = {
     "work-space/plans/F/PLAN_F.md": plan_md("F", [("1.1", "A"), ("1.2", "B"), ("2.1", "C")]),
     "work-space/plans/F/subplans/SUBPLAN_F_11.md": subplan_md("F", "1.1", planned=2),
@@ -159,7 +161,7 @@ BODIES = [
     '{"achievements": [{"achievement_id": "1.2", "dependencies": ["1.1"]}]}',
     "",
     "# APPROVED\n",
-    plan_md("H", header="**Parent GrammaPlan**: GRAMMAPLAN_BIG.md"),
+    _CHILD_PLAN,
     plan_md("G", header="**Parent GrammaPlan**: GRAMMAPLAN_NONE.md"),
     "# GRAMMAPLAN: Big\n\n| Plan | Depends on |\n|---|---|\n| PLAN_F | PLAN_G |\n"
     "| PLAN_G | PLAN_F |\n| PLAN_Q | PLAN_H |\n",
@@ -186,6 +188,14 @@ steps = st.lists(
     steps=[
         ("write", "work-space/plans/F/parallel.json", "not json"),
         ("delete", "work-space/plans/F/PLAN_F.md", ""),
+    ]
+)
+# A second PLAN_G.md takes over: the "parent not found" problem moves to the PLAN now used.
+@example(
+    steps=[
+        ("write", "PLAN_G.md", _CHILD_PLAN),
+        ("rmdir", "work-space/plans/a_paused/G", ""),
+        ("write", "work-space/plans/G/PLAN_G.md", _CHILD_PLAN),
     ]
 )
 def test_apply_equals_load(steps):

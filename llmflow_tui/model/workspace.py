@@ -1425,7 +1425,8 @@ def _plan_folder_of(ref: N.FileRef | None) -> tuple[str, str] | None:
 def _outline(derived: tuple | None) -> tuple | None:
     """What of a derived plan the workspace-wide assembly depends on."""
     plan = derived[0] if derived is not None else None
-    return None if plan is None else (plan.name, plan.parent)
+    # The path too: "parent … not found" problems point at the PLAN file.
+    return None if plan is None else (plan.name, plan.parent, plan.path)
 
 
 def _counts(problems: Iterable[Problem]) -> tuple[int, int]:

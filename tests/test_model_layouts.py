@@ -454,3 +454,93 @@ def test_examples_named_outside_the_grammar_are_reported_not_counted(tmp_path):
         "LLM/examples/SUBPLAN_EXAMPLE_MULTI-EXECUTION.md",
         "work-space/plans/ALPHA/execution/EXECUTION_TASK_ALPHA_21_02_01_V2.md",
     ]
+
+
+_GR = "GRAPHRAG-OBSERVABILITY-VALIDATION"
+_GR_DIR = f"work-space/plans/a_real-use-cases/{_GR}"
+_CUT = "work-space/execution/EXECUTION_TASK_OBSERVABILITY-VALIDATION_62_01.md"
+
+
+def _cut_execution() -> str:
+    # The real file: named with a cut-short feature, its header names the full SUBPLAN.
+    return (
+        "# EXECUTION_TASK: Observability validation 6.2\n\n"
+        f"**SUBPLAN**: SUBPLAN_{_GR}_62  \n**Achievement**: 6.2  \n**Status**: In Progress\n\n"
+        "---\n\n## Completion\n\n**Status**: ✅ **COMPLETE**\n"
+    )
+
+
+def _graphrag(root, *, cut: bool = True) -> None:
+    files = {
+        f"{_GR_DIR}/PLAN_{_GR}.md": plan_md(_GR, [("6.1", "One"), ("6.2", "Two")]),
+        f"{_GR_DIR}/subplans/SUBPLAN_{_GR}_62.md": subplan_md(_GR, "6.2"),
+    }
+    make_workspace(root, {**files, _CUT: _cut_execution()} if cut else files)
+
+
+def test_a_feature_token_cut_short_in_a_flat_name_joins_the_one_plan_it_ends(tmp_path):
+    _graphrag(tmp_path)
+    ws = load(tmp_path, cache=False, now=NOW)
+    assert names(ws) == [_GR]
+    two = ws.plan(_GR).achievement("6.2")
+    assert two.state == "awaiting_review"
+    assert [x.path for x in two.executions] == [_CUT]
+    assert ws.plan_of(_CUT).name == _GR
+    (warn,) = [p for p in ws.problems if "cut short" in p.message]
+    assert warn.path == _CUT and warn.severity == "warning"
+    assert f"EXECUTION_TASK_{_GR}_62_01.md" in warn.message
+    assert ws.plan_problems(_GR) and warn in ws.plan_problems(_GR)
+
+
+def test_a_cut_short_token_matching_two_plans_stays_an_orphan(tmp_path):
+    make_workspace(
+        tmp_path,
+        {
+            "work-space/plans/A-X/PLAN_A-X.md": plan_md("A-X"),
+            "work-space/plans/B-X/PLAN_B-X.md": plan_md("B-X"),
+            "work-space/execution/EXECUTION_TASK_X_11_01.md": execution_md("X", "1.1"),
+            # Whole words only: "AX" is not a part of "A-X".
+            "work-space/subplans/SUBPLAN_AX_11.md": subplan_md("AX", "1.1"),
+        },
+    )
+    ws = load(tmp_path, cache=False, now=NOW)
+    assert names(ws) == ["A-X", "AX", "B-X", "X"]
+    assert ws.plan("X").orphan and ws.plan("AX").orphan
+    assert not any("cut short" in p.message for p in ws.problems)
+
+
+def test_a_token_with_a_plan_of_its_own_is_never_taken_as_cut_short(tmp_path):
+    make_workspace(
+        tmp_path,
+        {
+            "work-space/plans/A-X/PLAN_A-X.md": plan_md("A-X"),
+            # Any PLAN_X.md anywhere, even archived, keeps X's flat files with X.
+            "documentation/archive/x/PLAN_X.md": plan_md("X"),
+            "work-space/execution/EXECUTION_TASK_X_11_01.md": execution_md("X", "1.1"),
+            # A prefix is a whole-word part too: A-X starts with "A-".
+            "work-space/subplans/SUBPLAN_A_11.md": subplan_md("A", "1.1"),
+        },
+    )
+    ws = load(tmp_path, cache=False, now=NOW)
+    assert names(ws) == ["A-X", "X"]
+    assert ws.plan_of("work-space/execution/EXECUTION_TASK_X_11_01.md").name == "X"
+    assert ws.plan_of("work-space/subplans/SUBPLAN_A_11.md").name == "A-X"
+    assert ws.plan("A-X").achievement("1.1").state == "subplan_ready"
+
+
+def test_a_cut_short_file_follows_its_plan_as_it_comes_and_goes(tmp_path):
+    make_workspace(tmp_path, {_CUT: _cut_execution()})
+    ws = load(tmp_path, cache=False, now=NOW)
+    assert names(ws) == ["OBSERVABILITY-VALIDATION"] and ws.plan("OBSERVABILITY-VALIDATION").orphan
+    _graphrag(tmp_path, cut=False)
+    ws = ws.apply([tmp_path / f"{_GR_DIR}/PLAN_{_GR}.md", tmp_path / f"{_GR_DIR}/subplans"])
+    assert names(ws) == [_GR] and ws.plan_of(_CUT).name == _GR
+    assert ws.plan(_GR).achievement("6.2").state == "awaiting_review"
+    assert any(p.path == _CUT and "cut short" in p.message for p in ws.problems)
+    assert ws == load(tmp_path, cache=False, now=NOW)
+    (tmp_path / f"{_GR_DIR}/PLAN_{_GR}.md").unlink()
+    ws = ws.apply([tmp_path / f"{_GR_DIR}/PLAN_{_GR}.md"])
+    assert ws.plan("OBSERVABILITY-VALIDATION").orphan
+    assert not any("cut short" in p.message for p in ws.problems)
+    assert ws == load(tmp_path, cache=False, now=NOW)
+    assert ws.to_json() == load(tmp_path, cache=False, now=NOW).to_json()

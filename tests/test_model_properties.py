@@ -149,8 +149,17 @@ PATHS = [
     "work-space/plans/F/F-old/PLAN_F.md",
     "PLAN_G.md",
     "work-space/GRAMMAPLAN_BIG.md",
+    # H cut short from BIG-H (while no PLAN_H exists and BIG-H is the only plan ending in H)
+    "work-space/plans/BIG-H/PLAN_BIG-H.md",
+    "work-space/plans/X-H/PLAN_X-H.md",
+    "work-space/execution/EXECUTION_TASK_H_11_01.md",
 ]
-DIR_TARGETS = ["work-space/plans/F/execution", "work-space/plans/a_paused/G", "work-space/plans/H"]
+DIR_TARGETS = [
+    "work-space/plans/F/execution",
+    "work-space/plans/a_paused/G",
+    "work-space/plans/H",
+    "work-space/plans/BIG-H",
+]
 BODIES = [
     execution_md("F", "1.1", final_status="✅ Complete"),
     execution_md("F", "1.1", date="2020-01-01"),
@@ -196,6 +205,17 @@ steps = st.lists(
         ("write", "PLAN_G.md", _CHILD_PLAN),
         ("rmdir", "work-space/plans/a_paused/G", ""),
         ("write", "work-space/plans/G/PLAN_G.md", _CHILD_PLAN),
+    ]
+)
+# A cut-short flat name joins BIG-H when its PLAN comes, goes back when PLAN_H comes.
+@example(
+    steps=[
+        ("write", "work-space/execution/EXECUTION_TASK_H_11_01.md", BODIES[0]),
+        ("write", "work-space/plans/BIG-H/PLAN_BIG-H.md", BODIES[4]),
+        ("write", "work-space/plans/H/PLAN_H.md", BODIES[4]),
+        ("delete", "work-space/plans/H/PLAN_H.md", ""),
+        ("write", "work-space/plans/X-H/PLAN_X-H.md", BODIES[4]),
+        ("rmdir", "work-space/plans/BIG-H", ""),
     ]
 )
 def test_apply_equals_load(steps):
@@ -248,10 +268,26 @@ def _seed(root: Path) -> None:
 def test_warm_load_from_cache_equals_cold(tmp_path, cache_dir):
     root = tmp_path / "ws"
     _seed(root)
+    # A flat name cut short from BIG-H: attached there, and still after a warm start.
+    for rel, text in {
+        "work-space/plans/BIG-H/PLAN_BIG-H.md": plan_md("BIG-H"),
+        "work-space/execution/EXECUTION_TASK_H_11_01.md": execution_md("BIG-H", "1.1"),
+    }.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
     cold = load(root, cache=True, now=NOW)
     assert any(cache_dir.iterdir())
     warm = load(root, cache=True, now=NOW)
     assert warm == cold and warm == load(root, cache=False, now=NOW)
+    # The names index read back from the cache still knows which tokens are cut short.
+    assert warm._index is not None
+    assert warm.plan_of("work-space/execution/EXECUTION_TASK_H_11_01.md").name == "BIG-H"
+    plan_h = root / "work-space/plans/H/PLAN_H.md"
+    plan_h.parent.mkdir(parents=True)
+    plan_h.write_text(plan_md("H"))
+    after = warm.apply([plan_h])
+    assert after.plan_of("work-space/execution/EXECUTION_TASK_H_11_01.md").name == "H"
+    assert after == load(root, cache=False, now=NOW)
 
 
 def test_cache_never_trusted_over_a_changed_file(tmp_path, cache_dir):

@@ -151,6 +151,15 @@ def might_be_methodology(name: str) -> bool:
     return name.endswith(".txt") or name == "parallel.json"
 
 
+def with_feature(ref: FileRef, feature: str) -> str:
+    """``ref``'s file name with ``feature`` in place of its feature token."""
+    name = ref.name
+    for prefix in _PREFIXES:
+        if ref.feature and name.startswith(prefix + ref.feature):
+            return name[: len(prefix)] + feature + name[len(prefix) + len(ref.feature) :]
+    return name
+
+
 def classify(rel: str) -> FileRef | None:
     """Classify a workspace-relative path by its name; None if it is not a methodology file."""
     name = rel.rsplit("/", 1)[-1]

@@ -563,7 +563,9 @@ def _achievement_state(
                 )
             )
     # An archived plan is history: its archived SUBPLAN is still the one it had.
-    subplan = live_subplans[0] if live_subplans else (subplans[0] if plan_archived else None)
+    subplan = (
+        live_subplans[0] if live_subplans else (subplans[0] if plan_archived and subplans else None)
+    )
     # Executions: a suffixed redo supersedes the same MM.
     by_mm: dict[int, list[Doc]] = {}
     for d in execs:

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 # The parser and the state engine are imported where they are first needed: a warm start
 # that finds nothing changed (``llmflow status`` on a big workspace) needs neither.
-CACHE_FORMAT = 8
+CACHE_FORMAT = 9
 _CHUNK = 1024  # rows per pickled slice of the cache: a few ms of GIL each
 
 Progress = Callable[[int, int], None]
@@ -248,7 +248,36 @@ def derive_unit(
     )
     from .state import build_plan
 
-    return build_plan(unit, unit_docs, settings, folders[0][2] if folders else None)
+    plan, problems, valid_until = build_plan(
+        unit, unit_docs, settings, folders[0][2] if folders else None
+    )
+    cut = _cut_short_problems(unit, unit_docs, [f for _a, _d, f in folders])
+    if cut:
+        problems = tuple(
+            sorted({*problems, *cut}, key=lambda p: (p.path, p.line or 0, p.severity, p.message))
+        )
+    return plan, problems, valid_until
+
+
+def _cut_short_problems(unit: str, docs: list[Doc], folders: list[str]) -> list[Problem]:
+    """A warning on each file attached to ``unit`` because its feature token looks cut short
+    (``_cut_short``): outside the plan's folders and named for another feature."""
+    out = []
+    prefixes = tuple(f + "/" for f in folders)
+    for d in docs:
+        ref = d.ref
+        if not ref.feature or ref.feature == unit or ref.rel.startswith(prefixes):
+            continue
+        out.append(
+            Problem(
+                ref.rel,
+                None,
+                WARNING,
+                f"feature token {ref.feature} looks cut short: counted for {unit}, the one "
+                f"plan whose name starts or ends with it (full name: {N.with_feature(ref, unit)})",
+            )
+        )
+    return out
 
 
 def _parallel_allowed() -> bool:
@@ -442,7 +471,7 @@ def _unpickle_index(cache_data: dict) -> dict:
                 else:
                     units.setdefault(unit, set()).add(rel)
                 by_unit.setdefault(unit, []).append(rel)
-        plan_folders, folders_by_feature = raw["folders"]
+        plan_folders, folders_by_feature, plan_features, cut_short = raw["folders"]
         return {
             "refs": refs,
             "where": dict(owner),  # the doc store changes its own in place
@@ -450,6 +479,7 @@ def _unpickle_index(cache_data: dict) -> dict:
             "members": {unit: frozenset(rels) for unit, rels in by_unit.items()},
             "blobs": raw["blobs"],
             "names": (plan_folders, folders_by_feature, owner, loose, units),
+            "plan_names": (plan_features, cut_short),
         }
     except Exception:  # a damaged cache is simply not used
         return {}
@@ -581,7 +611,12 @@ def _write_cache(ws: Workspace, derived: dict) -> None:
         index = {
             "rows": rows,
             "blobs": blobs,
-            "folders": (ws._plan_folders, ws._folders_by_feature),
+            "folders": (
+                ws._plan_folders,
+                ws._folders_by_feature,
+                ws._plan_features,
+                ws._cut_short,
+            ),
         }
         data = {
             "tag": _cache_tag(),
@@ -746,7 +781,17 @@ class _Indexed:
         self.slot.__set__(ws, value)
 
 
-_INDEXED = ("_files", "_docs", "_plan_folders", "_folders_by_feature", "_owner", "_loose", "_units")
+_INDEXED = (
+    "_files",
+    "_docs",
+    "_plan_folders",
+    "_folders_by_feature",
+    "_owner",
+    "_loose",
+    "_units",
+    "_plan_features",
+    "_cut_short",
+)
 
 
 class Workspace:
@@ -772,6 +817,8 @@ class Workspace:
         "_v_owner",
         "_v_loose",
         "_v_units",
+        "_v_plan_features",
+        "_v_cut_short",
         "_index",
         "_index_lock",
         "_nfiles",
@@ -790,6 +837,8 @@ class Workspace:
     _owner = _Indexed()
     _loose = _Indexed()
     _units = _Indexed()
+    _plan_features = _Indexed()  # {feature: how many PLAN files name it}
+    _cut_short = _Indexed()  # see ``_cut_short``
 
     root: Path
     plans: tuple[Plan, ...]
@@ -863,7 +912,11 @@ class Workspace:
         self._skipped = skipped
         self._plan_folders = _plan_folders(self._files)
         self._folders_by_feature = _invert(self._plan_folders)
-        self._owner = {rel: _unit_of(ref, self._plan_folders) for rel, ref in self._files.items()}
+        self._plan_features = _plan_feature_counts(self._files.values())
+        self._cut_short = cut = _cut_short(self._plan_features)
+        self._owner = {
+            rel: _unit_of(ref, self._plan_folders, cut) for rel, ref in self._files.items()
+        }
         self._loose = {rel: None for rel, unit in self._owner.items() if unit is None}
         self._units = {}
         for rel, unit in self._owner.items():
@@ -1078,6 +1131,7 @@ class Workspace:
                 self._loose,
                 self._units,
             ) = index["names"]
+            self._plan_features, self._cut_short = index["plan_names"]
             self._files = index["refs"]
             docs = _DocStore()
             docs.blobs = index["blobs"]
@@ -1288,10 +1342,28 @@ class Workspace:
         if changed_folders:
             prefixes = tuple(folder + "/" for folder in changed_folders)
             recheck.update(r for r in files if r.startswith(prefixes))
+        # Which feature tokens count as cut short depends on which PLANs exist: only a PLAN
+        # file coming or going (rare; editing one keeps its name) can change it.
+        plan_features, cut = self._plan_features, self._cut_short
+        if any(
+            ref is not None and ref.kind == N.PLAN
+            for rel in touched
+            if old_files.get(rel) != files.get(rel)
+            for ref in (old_files.get(rel), files.get(rel))
+        ):
+            plan_features = _plan_feature_counts(files.values())
+            if plan_features.keys() != self._plan_features.keys():
+                cut = _cut_short(plan_features)
+                old_cut = self._cut_short
+                moved = {t for t in cut.keys() | old_cut.keys() if cut.get(t) != old_cut.get(t)}
+                if moved:
+                    recheck.update(r for r, ref in files.items() if ref.feature in moved)
+        new._plan_features = plan_features
+        new._cut_short = cut
         for rel in recheck:
             old_unit = self._owner.get(rel)
             ref = files.get(rel)
-            new_unit = _unit_of(ref, plan_folders) if ref is not None else None
+            new_unit = _unit_of(ref, plan_folders, cut) if ref is not None else None
             if ref is None:
                 owner = _without(owner, rel)
                 loose = _without(loose, rel)
@@ -1457,8 +1529,35 @@ def _invert(plan_folders: dict[str, str]) -> dict[str, tuple[str, ...]]:
     return {k: tuple(v) for k, v in out.items()}
 
 
-def _unit_of(ref: N.FileRef, plan_folders: dict[str, str]) -> str | None:
-    """Which plan a file belongs to: its plan folder, else the feature token in its name."""
+def _plan_feature_counts(refs: Iterable[N.FileRef]) -> dict[str, int]:
+    """{feature: how many files of kind PLAN name it} (anywhere, archived or not)."""
+    out: dict[str, int] = {}
+    for ref in refs:
+        if ref.kind == N.PLAN and ref.feature:
+            out[ref.feature] = out.get(ref.feature, 0) + 1
+    return out
+
+
+def _cut_short(plan_features) -> dict[str, str]:
+    """{token: plan feature} for feature tokens read as cut short (FORMAT §3): a token no
+    PLAN names that is a whole-word part of exactly one PLAN's feature at a "-" boundary
+    (GRAPHRAG-OBSERVABILITY-VALIDATION ends with OBSERVABILITY-VALIDATION)."""
+    found: dict[str, str | None] = {}
+    for feat in plan_features:
+        i = feat.find("-")
+        while i != -1:
+            for part in (feat[:i], feat[i + 1 :]):
+                if part:
+                    found[part] = feat if found.get(part, feat) == feat else None
+            i = feat.find("-", i + 1)
+    return {t: f for t, f in found.items() if f is not None and t not in plan_features}
+
+
+def _unit_of(
+    ref: N.FileRef, plan_folders: dict[str, str], cut_short: dict[str, str] | None = None
+) -> str | None:
+    """Which plan a file belongs to: its plan folder, else the feature token in its name (or
+    the one plan that token looks cut short from, see ``_cut_short``)."""
     parent = ref.parent
     while parent:
         feat = plan_folders.get(parent)
@@ -1468,7 +1567,7 @@ def _unit_of(ref: N.FileRef, plan_folders: dict[str, str]) -> str | None:
     if ref.unusable:
         return None  # reported with the loose files, not made an orphan plan
     if ref.kind in _UNIT_KINDS and ref.feature:
-        return ref.feature
+        return cut_short.get(ref.feature, ref.feature) if cut_short else ref.feature
     if ref.kind in _FEEDBACK_KINDS:
         # Archived feedback outside a plan folder: <feature>[-archive]/execution/feedbacks/.
         parts = ref.parent.split("/")

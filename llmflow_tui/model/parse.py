@@ -54,6 +54,7 @@ class AchievementEntry:
     blocks: tuple[str, ...] = ()
     hints: tuple[str, ...] = ()
     effort_text: str = ""
+    deps_line: int | None = None  # the first structured Dependencies line
 
 
 @dataclass(frozen=True)
@@ -525,6 +526,7 @@ def parse_plan(
                 d.blocks,
                 d.hints,
                 d.effort_text or idx.effort_text,
+                d.deps_line,
             )
         entries.append(d)
     for aid, idx in index.items():
@@ -659,6 +661,7 @@ def _definition(
     title, done, effort = clean_title(raw)
     fields: list[tuple[str, str]] = []
     deps: tuple[str, ...] | None = None
+    deps_line = None
     blocks: list[str] = []
     for m in iter_outside(_FIELD, text, fences, eol, end):
         key = m.group(1).title()
@@ -666,6 +669,8 @@ def _definition(
         if key in ("Dependencies", "Depends On"):
             # Its own id in prose ("1.1 (which 1.2 extends)") is not an edge.
             found = tuple(dict.fromkeys(i for i in ids_in(value) if i != aid))
+            if deps is None:
+                deps_line = lines.number(m.start())
             deps = found if deps is None else tuple(dict.fromkeys(deps + found))
         elif key == "Blocks":
             blocks.extend(i for i in ids_in(value) if i != aid)
@@ -688,6 +693,7 @@ def _definition(
         tuple(dict.fromkeys(blocks)),
         hints,
         effort,
+        deps_line=deps_line,
     )
 
 
@@ -946,10 +952,17 @@ def parse_parallel_json(rel: str, text: str, problems: list[Problem]) -> Paralle
                     aid,
                     tuple(dict.fromkeys(deps)),  # itself included: a cycle, reported
                     str(status) if status not in (None, "") else None,
-                    _find_line(text, raw_id),
+                    _id_line(text, raw_id),
                 )
             )
     return ParallelInfo(level if isinstance(level, str) else None, tuple(out))
+
+
+def _id_line(text: str, raw_id: str) -> int | None:
+    """The line of ``"achievement_id": "<raw_id>"``: an earlier mention of the same id in
+    another entry's dependencies (or a priority group) is not its line."""
+    m = re.search(r'"achievement_id"\s*:\s*"?' + re.escape(raw_id) + r"(?![\w.])", text)
+    return text.count("\n", 0, m.start()) + 1 if m else _find_line(text, raw_id)
 
 
 def _find_line(text: str, needle: str) -> int | None:

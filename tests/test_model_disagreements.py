@@ -201,3 +201,69 @@ def test_a_cycle_parallel_json_decides_and_its_unknown_ids_point_at_its_lines(tm
         )
     ]
     assert ws.plan("FOO").ready == ()
+
+
+# -- index ✅ marks that lag the files ------------------------------------------------------
+
+INDEX = """
+## 📋 Achievement Index
+
+- ✅ Achievement 1.1: A
+- Achievement 1.2: B
+- ✅ Achievement 1.3: C
+- Achievement 2.1: D
+- Achievement 2.2: E
+"""
+ACH = [("1.1", "A"), ("1.2", "B"), ("1.3", "C"), ("2.1", "D"), ("2.2", "E")]
+
+
+def test_a_checkmark_only_on_the_index_is_reported_at_the_index_line(tmp_path):
+    text = plan_md("FOO", ACH, extra=INDEX)
+    root = make_workspace(tmp_path, {PLAN: text, **approved("11")})
+    ws = load(root, cache=False, now=NOW)
+    assert problems_about(ws, "but there is no APPROVED") == [
+        (
+            PLAN,
+            line_of(text, "- ✅ Achievement 1.3: C"),
+            "warning",
+            "PLAN marks achievement 1.3 ✅ but there is no APPROVED_13.md",
+        )
+    ]
+    assert ws.plan("FOO").achievement("1.3").state == "not_started"
+
+
+def test_a_checkmark_on_the_definition_is_reported_at_the_definition(tmp_path):
+    ach = [("1.1", "A ✅"), ("1.2", "B")]
+    text = plan_md("FOO", ach)
+    root = make_workspace(tmp_path, {PLAN: text, **approved("12")})
+    ws = load(root, cache=False, now=NOW)
+    assert [(p[1], p[3]) for p in problems_about(ws, "but there is no APPROVED")] == [
+        (
+            line_of(text, "**Achievement 1.1**"),
+            "PLAN marks achievement 1.1 ✅ but there is no APPROVED_11.md",
+        )
+    ]
+
+
+def test_approved_achievements_missing_from_a_scoring_index_are_reported_once(tmp_path):
+    text = plan_md("FOO", ACH, extra=INDEX)
+    root = make_workspace(tmp_path, {PLAN: text, **approved("11", "12", "13", "21")})
+    ws = load(root, cache=False, now=NOW)
+    assert problems_about(ws, "Achievement Index") == [
+        (
+            PLAN,
+            line_of(text, "- Achievement 1.2: B"),
+            "warning",
+            "Achievement Index has no ✅ for approved 1.2, 2.1",
+        )
+    ]
+    assert problems_about(ws, "but there is no APPROVED") == []
+
+
+def test_an_index_without_any_checkmark_keeps_no_score(tmp_path):
+    index = INDEX.replace("✅ ", "")
+    root = make_workspace(
+        tmp_path, {PLAN: plan_md("FOO", ACH, extra=index), **approved("11", "12")}
+    )
+    ws = load(root, cache=False, now=NOW)
+    assert problems_about(ws, "✅") == []

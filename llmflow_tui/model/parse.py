@@ -55,6 +55,9 @@ class AchievementEntry:
     hints: tuple[str, ...] = ()
     effort_text: str = ""
     deps_line: int | None = None  # the first structured Dependencies line
+    index_line: int | None = None  # its Achievement Index entry
+    index_done: bool = False  # the index entry carries ✅ (or [x])
+    done_line: int | None = None  # the line that carries its ✅: definition first, then index
 
 
 @dataclass(frozen=True)
@@ -498,8 +501,17 @@ def parse_plan(
                 title, done, effort = clean_title(m.group(2) or "")
                 if _CHECKED_BOX.match(m.group(0)) or "✅" in text[m.start() : m.start(1)]:
                     done = True  # "- [x] Achievement 1.1", "- ✅ Achievement 1.1"
+                line = lines.number(m.start())
                 index[aid] = AchievementEntry(
-                    aid, title, lines.number(m.start()), "index", done, effort_text=effort
+                    aid,
+                    title,
+                    line,
+                    "index",
+                    done,
+                    effort_text=effort,
+                    index_line=line,
+                    index_done=done,
+                    done_line=line if done else None,
                 )
     entries: list[AchievementEntry] = []
     for aid, d in defs.items():
@@ -527,6 +539,9 @@ def parse_plan(
                 d.hints,
                 d.effort_text or idx.effort_text,
                 d.deps_line,
+                idx.line,
+                idx.marked_done,
+                d.done_line or idx.done_line,
             )
         entries.append(d)
     for aid, idx in index.items():
@@ -694,6 +709,7 @@ def _definition(
         hints,
         effort,
         deps_line=deps_line,
+        done_line=lines.number(off) if done else None,
     )
 
 

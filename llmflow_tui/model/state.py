@@ -342,7 +342,7 @@ def build_plan(
                 problems.append(
                     Problem(
                         plan_rel,
-                        e.line or None,
+                        e.done_line or e.line or None,
                         WARNING,
                         f"PLAN marks achievement {aid} ✅ but there is no "
                         f"APPROVED_{code_of(aid)}.md",
@@ -375,15 +375,37 @@ def build_plan(
             )
         )
     if unverified_marks:
+        first = entries[unverified_marks[0]]
         problems.append(
             Problem(
                 plan_rel or "",
-                entries[unverified_marks[0]].line or None,
+                first.done_line or first.line or None,
                 WARNING,
                 f"PLAN marks {', '.join(unverified_marks)} ✅ but the plan has no feedback "
                 "files (APPROVED_*.md): unverified",
             )
         )
+    # An index that marks ✅ lags when an approved achievement's entry has none (an index
+    # without any ✅ just does not keep score).
+    indexed = [entries[a.id] for a in achievements if entries[a.id].index_line is not None]
+    if plan_rel and not orphan and any(x.index_done for x in indexed):
+        lagging = [
+            a
+            for a in achievements
+            if a.state == APPROVED
+            and SKIPPED_FLAG not in a.flags
+            and entries[a.id].index_line is not None
+            and not entries[a.id].index_done
+        ]
+        if lagging:
+            problems.append(
+                Problem(
+                    plan_rel,
+                    min(entries[a.id].index_line for a in lagging),
+                    WARNING,
+                    f"Achievement Index has no ✅ for approved {', '.join(a.id for a in lagging)}",
+                )
+            )
     # Duplicates across files of one achievement are reported by _achievement_state.
     approved = {a.id for a in achievements if a.state == APPROVED}
     ready = tuple(a.id for a in achievements if a.state != APPROVED and BLOCKED not in a.flags)

@@ -267,3 +267,60 @@ def test_an_index_without_any_checkmark_keeps_no_score(tmp_path):
     )
     ws = load(root, cache=False, now=NOW)
     assert problems_about(ws, "✅") == []
+
+
+# -- statuses recorded in parallel.json -----------------------------------------------------
+
+
+def test_recorded_statuses_the_files_contradict_are_reported_once_per_file(tmp_path):
+    pj = """{
+  "plan_name": "FOO",
+  "priority_groups": [{"priority": 1, "achievements": ["1.1", "1.2", "1.3"]}],
+  "achievements": [
+    {"achievement_id": "1.1", "dependencies": [], "status": "complete"},
+    {"achievement_id": "1.2", "dependencies": [], "status": "not_started"},
+    {"achievement_id": "1.3", "dependencies": [], "status": "complete"},
+    {"achievement_id": "1.4", "dependencies": [], "status": "in_progress"},
+    {"achievement_id": "1.5", "dependencies": [], "status": "not_started"},
+    {"achievement_id": "1.6", "dependencies": [], "status": "in_progress"}
+  ]
+}"""
+    ach = [(f"1.{i}", f"A{i}") for i in range(1, 7)]
+    root = make_workspace(
+        tmp_path,
+        {
+            PLAN: plan_md("FOO", ach),
+            PJ: pj,
+            **approved("11", "12", "14"),
+            f"{P}/execution/EXECUTION_TASK_FOO_13_01.md": execution_md("FOO", "1.3"),
+        },
+    )
+    ws = load(root, cache=False, now=NOW)
+    assert problems_about(ws, "parallel.json records") == [
+        (
+            PJ,
+            line_of(pj, '"achievement_id": "1.2"'),
+            "warning",
+            "parallel.json records 1.2 as 'not_started' and 1.4 as 'in_progress' but they are "
+            "approved; 1.3 as 'complete' but it is not approved (recorded, not used)",
+        )
+    ]
+    # Still shown as recorded, never trusted over the files.
+    plan = ws.plan("FOO")
+    assert plan.achievement("1.3").recorded_status == "complete"
+    assert plan.achievement("1.3").state == "executing"
+    assert plan.achievement("1.2").state == "approved"
+
+
+def test_recorded_statuses_that_agree_with_the_files_are_not_reported(tmp_path):
+    pj = json.dumps(
+        {
+            "achievements": [
+                {"achievement_id": "1.1", "dependencies": [], "status": "completed"},
+                {"achievement_id": "1.2", "dependencies": [], "status": "pending"},
+            ]
+        }
+    )
+    root = make_workspace(tmp_path, {PLAN: plan_md("FOO"), PJ: pj, **approved("11")})
+    ws = load(root, cache=False, now=NOW)
+    assert problems_about(ws, "records") == []

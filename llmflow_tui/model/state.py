@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from . import names as N
 from .parse import AchievementEntry, Doc
-from .text import code_of, id_key, parse_effort
+from .text import code_of, id_key, normalise_status, parse_effort
 from .types import (
     APPROVED,
     AWAITING_REVIEW,
@@ -406,6 +406,20 @@ def build_plan(
                     f"Achievement Index has no ✅ for approved {', '.join(a.id for a in lagging)}",
                 )
             )
+    # Statuses recorded in parallel.json are shown, never used: report those the files
+    # contradict, once per file.
+    if pj_rel and any(pj_status.values()):
+        contradictions = _recorded_contradictions(achievements, pj_status)
+        if contradictions:
+            text, ids = contradictions
+            problems.append(
+                Problem(
+                    pj_rel,
+                    min((pj_line[i] for i in ids if pj_line.get(i)), default=None),
+                    WARNING,
+                    text,
+                )
+            )
     # Duplicates across files of one achievement are reported by _achievement_state.
     approved = {a.id for a in achievements if a.state == APPROVED}
     ready = tuple(a.id for a in achievements if a.state != APPROVED and BLOCKED not in a.flags)
@@ -566,6 +580,44 @@ def _reach(graph: dict[str, list[str]], start: str) -> set[str]:
             seen.add(x)
             todo.extend(graph.get(x, ()))
     return seen
+
+
+_NOT_DONE_STATUSES = ("planned", "in_progress", "blocked", "paused", "abandoned")
+
+
+def _recorded_contradictions(
+    achievements: list[Achievement], recorded: dict[str, str | None]
+) -> tuple[str, list[str]] | None:
+    """One sentence naming each status parallel.json records that the files contradict:
+    unfinished but approved, or complete but not approved."""
+    unfinished: dict[str, list[str]] = {}  # recorded status → ids
+    finished: dict[str, list[str]] = {}
+    for a in achievements:
+        status = recorded.get(a.id)
+        if not status:
+            continue
+        norm = normalise_status(status)
+        if a.state == APPROVED and norm in _NOT_DONE_STATUSES:
+            if norm == "abandoned" and SKIPPED_FLAG in a.flags:
+                continue  # skipped by decision, and recorded so
+            unfinished.setdefault(status, []).append(a.id)
+        elif a.state != APPROVED and norm == "complete":
+            finished.setdefault(status, []).append(a.id)
+    if not unfinished and not finished:
+        return None
+
+    def part(groups: dict[str, list[str]], verb: str) -> str:
+        n = sum(len(v) for v in groups.values())
+        listed = " and ".join(f"{', '.join(v)} as {k!r}" for k, v in groups.items())
+        return f"{listed} but {'they are' if n > 1 else 'it is'} {verb}"
+
+    parts = []
+    if unfinished:
+        parts.append(part(unfinished, "approved"))
+    if finished:
+        parts.append(part(finished, "not approved"))
+    ids = [i for g in (unfinished, finished) for v in g.values() for i in v]
+    return "parallel.json records " + "; ".join(parts) + " (recorded, not used)", ids
 
 
 def _problem_key(p: Problem):

@@ -168,6 +168,15 @@ BODIES = [
     plan_md("H"),
     subplan_md("F", "1.2"),
     '{"achievements": [{"achievement_id": "1.2", "dependencies": ["1.1"]}]}',
+    # disagrees with the PLAN's 1.2 → 1.1, and records statuses the files may contradict
+    '{"achievements": [{"achievement_id": "1.2", "dependencies": [], "status": "complete"},'
+    ' {"achievement_id": "1.1", "dependencies": ["1.2"], "status": "not_started"}]}',
+    plan_md(
+        "F",
+        [("1.1", "A"), ("1.2", "B")],
+        deps={"1.2": "1.1"},
+        extra="## 📋 Achievement Index\n\n- ✅ Achievement 1.2: B\n- Achievement 1.1: A\n",
+    ),
     "",
     "# APPROVED\n",
     _CHILD_PLAN,

@@ -54,6 +54,10 @@ class AchievementEntry:
     blocks: tuple[str, ...] = ()
     hints: tuple[str, ...] = ()
     effort_text: str = ""
+    deps_line: int | None = None  # the first structured Dependencies line
+    index_line: int | None = None  # its Achievement Index entry
+    index_done: bool = False  # the index entry carries ✅ (or [x])
+    done_line: int | None = None  # the line that carries its ✅: definition first, then index
 
 
 @dataclass(frozen=True)
@@ -497,8 +501,17 @@ def parse_plan(
                 title, done, effort = clean_title(m.group(2) or "")
                 if _CHECKED_BOX.match(m.group(0)) or "✅" in text[m.start() : m.start(1)]:
                     done = True  # "- [x] Achievement 1.1", "- ✅ Achievement 1.1"
+                line = lines.number(m.start())
                 index[aid] = AchievementEntry(
-                    aid, title, lines.number(m.start()), "index", done, effort_text=effort
+                    aid,
+                    title,
+                    line,
+                    "index",
+                    done,
+                    effort_text=effort,
+                    index_line=line,
+                    index_done=done,
+                    done_line=line if done else None,
                 )
     entries: list[AchievementEntry] = []
     for aid, d in defs.items():
@@ -525,6 +538,10 @@ def parse_plan(
                 d.blocks,
                 d.hints,
                 d.effort_text or idx.effort_text,
+                d.deps_line,
+                idx.line,
+                idx.marked_done,
+                d.done_line or idx.done_line,
             )
         entries.append(d)
     for aid, idx in index.items():
@@ -659,6 +676,7 @@ def _definition(
     title, done, effort = clean_title(raw)
     fields: list[tuple[str, str]] = []
     deps: tuple[str, ...] | None = None
+    deps_line = None
     blocks: list[str] = []
     for m in iter_outside(_FIELD, text, fences, eol, end):
         key = m.group(1).title()
@@ -666,6 +684,8 @@ def _definition(
         if key in ("Dependencies", "Depends On"):
             # Its own id in prose ("1.1 (which 1.2 extends)") is not an edge.
             found = tuple(dict.fromkeys(i for i in ids_in(value) if i != aid))
+            if deps is None:
+                deps_line = lines.number(m.start())
             deps = found if deps is None else tuple(dict.fromkeys(deps + found))
         elif key == "Blocks":
             blocks.extend(i for i in ids_in(value) if i != aid)
@@ -688,6 +708,8 @@ def _definition(
         tuple(dict.fromkeys(blocks)),
         hints,
         effort,
+        deps_line=deps_line,
+        done_line=lines.number(off) if done else None,
     )
 
 
@@ -946,10 +968,17 @@ def parse_parallel_json(rel: str, text: str, problems: list[Problem]) -> Paralle
                     aid,
                     tuple(dict.fromkeys(deps)),  # itself included: a cycle, reported
                     str(status) if status not in (None, "") else None,
-                    _find_line(text, raw_id),
+                    _id_line(text, raw_id),
                 )
             )
     return ParallelInfo(level if isinstance(level, str) else None, tuple(out))
+
+
+def _id_line(text: str, raw_id: str) -> int | None:
+    """The line of ``"achievement_id": "<raw_id>"``: an earlier mention of the same id in
+    another entry's dependencies (or a priority group) is not its line."""
+    m = re.search(r'"achievement_id"\s*:\s*"?' + re.escape(raw_id) + r"(?![\w.])", text)
+    return text.count("\n", 0, m.start()) + 1 if m else _find_line(text, raw_id)
 
 
 def _find_line(text: str, needle: str) -> int | None:

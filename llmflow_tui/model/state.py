@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from . import names as N
 from .parse import AchievementEntry, Doc
-from .text import code_of, id_key, parse_effort
+from .text import code_of, id_key, normalise_status, parse_effort
 from .types import (
     APPROVED,
     AWAITING_REVIEW,
@@ -229,6 +229,8 @@ def build_plan(
     # parallel.json: ids and dependencies are truth; recorded statuses are shown only.
     pj_deps: dict[str, tuple[str, ...]] = {}
     pj_status: dict[str, str | None] = {}
+    pj_line: dict[str, int | None] = {}
+    pj_rel = parallel_doc.ref.rel if parallel_doc is not None else None
     if parallel_doc is not None and parallel_doc.parallel is not None:
         for aid, deps, status, line in parallel_doc.parallel.achievements:
             if aid not in entries:
@@ -244,44 +246,65 @@ def build_plan(
                 continue
             pj_deps[aid] = deps
             pj_status[aid] = status
-    # Dependencies: structured Dependencies lines ∪ parallel.json ∪ reversed Blocks.
-    deps: dict[str, list[str]] = {aid: [] for aid in entries}
-    for aid, e in entries.items():
-        for dep in (e.dependencies or ()) + pj_deps.get(aid, ()):
-            if dep not in deps[aid]:
-                deps[aid].append(dep)
+            pj_line[aid] = line
+    # Dependencies: the PLAN's are its structured Dependencies lines ∪ reversed Blocks; an
+    # achievement parallel.json lists takes parallel.json's instead (FORMAT §8: truth there).
+    plan_deps: dict[str, list[str]] = {
+        aid: list(e.dependencies or ()) for aid, e in entries.items()
+    }
     for aid, e in entries.items():
         for b in e.blocks:
-            if b in deps and aid not in deps[b]:
-                deps[b].append(aid)
+            if b in plan_deps and aid not in plan_deps[b]:
+                plan_deps[b].append(aid)
+    deps: dict[str, list[str]] = {
+        aid: list(pj_deps[aid]) if aid in pj_deps else list(plan_deps[aid]) for aid in entries
+    }
+
+    def decided_by(aid: str) -> tuple[str, int | None]:
+        """The file (and line) whose dependencies for ``aid`` are used."""
+        if aid in pj_deps:
+            return pj_rel or "", pj_line.get(aid)
+        e = entries[aid]
+        return plan_rel or "", e.deps_line or e.line or None
+
     for aid, ds in deps.items():
         for dep in list(ds):
             if dep not in entries:
-                src = (
-                    parallel_doc.ref.rel
-                    if parallel_doc and dep in pj_deps.get(aid, ())
-                    else plan_rel or ""
-                )
-                line = entries[aid].line or None
+                src, line = decided_by(aid)
                 problems.append(
                     Problem(
-                        src,
-                        line if src == plan_rel else None,
-                        ERROR,
-                        f"achievement {aid} depends on unknown achievement {dep}",
+                        src, line, ERROR, f"achievement {aid} depends on unknown achievement {dep}"
                     )
                 )
                 ds.remove(dep)
+    # Where the PLAN and parallel.json disagree, say so once per achievement. Edges one side
+    # only implies through others (a Blocks line that repeats a chain) are no disagreement.
+    known_plan = {aid: [d for d in ds if d in entries] for aid, ds in plan_deps.items()}
+    for aid in sorted(pj_deps, key=id_key):
+        e = entries[aid]
+        if e.dependencies is None and not known_plan[aid]:
+            continue  # the PLAN says nothing about it
+        mine, theirs = known_plan[aid], deps[aid]
+        if set(mine) == set(theirs):
+            continue
+        if set(mine) <= _reach(deps, aid) and set(theirs) <= _reach(known_plan, aid):
+            continue
+        problems.append(
+            Problem(
+                plan_rel or "",
+                e.deps_line or e.line or None,
+                WARNING,
+                f"Achievement {aid}: the PLAN says it depends on {_ids(mine)}, "
+                f"parallel.json on {_ids(theirs)} — parallel.json is used",
+            )
+        )
     cycle_members = set()
     for cycle in cycles(deps):
         cycle_members.update(cycle)
+        # Reported where the first edge the PLAN decides sits, else in parallel.json.
+        src, line = decided_by(next((a for a in cycle if a not in pj_deps), cycle[0]))
         problems.append(
-            Problem(
-                parallel_doc.ref.rel if parallel_doc else plan_rel or "",
-                None,
-                ERROR,
-                "dependency cycle: " + " → ".join(cycle + [cycle[0]]),
-            )
+            Problem(src, line, ERROR, "dependency cycle: " + " → ".join(cycle + [cycle[0]]))
         )
     now = settings.now if settings.now is not None else time.time()
     flips: list[float] = []
@@ -313,7 +336,9 @@ def build_plan(
                 if unmet
                 else "part of a dependency cycle"
             )
-            reasons.append(Reason(f"blocked: {why}", plan_rel, e.line or None))
+            src, line = decided_by(aid)
+            name = src.rsplit("/", 1)[-1]
+            reasons.append(Reason(f"blocked: {why} — dependencies from {name}", src, line))
         if e.marked_done and r["state"] != APPROVED and plan_rel and not orphan:
             if not any_feedback:
                 unverified_marks.append(aid)  # one problem for the plan, below
@@ -321,7 +346,7 @@ def build_plan(
                 problems.append(
                     Problem(
                         plan_rel,
-                        e.line or None,
+                        e.done_line or e.line or None,
                         WARNING,
                         f"PLAN marks achievement {aid} ✅ but there is no "
                         f"APPROVED_{code_of(aid)}.md",
@@ -354,15 +379,51 @@ def build_plan(
             )
         )
     if unverified_marks:
+        first = entries[unverified_marks[0]]
         problems.append(
             Problem(
                 plan_rel or "",
-                entries[unverified_marks[0]].line or None,
+                first.done_line or first.line or None,
                 WARNING,
                 f"PLAN marks {', '.join(unverified_marks)} ✅ but the plan has no feedback "
                 "files (APPROVED_*.md): unverified",
             )
         )
+    # An index that marks ✅ lags when an approved achievement's entry has none (an index
+    # without any ✅ just does not keep score).
+    indexed = [entries[a.id] for a in achievements if entries[a.id].index_line is not None]
+    if plan_rel and not orphan and any(x.index_done for x in indexed):
+        lagging = [
+            a
+            for a in achievements
+            if a.state == APPROVED
+            and SKIPPED_FLAG not in a.flags
+            and entries[a.id].index_line is not None
+            and not entries[a.id].index_done
+        ]
+        if lagging:
+            problems.append(
+                Problem(
+                    plan_rel,
+                    min(entries[a.id].index_line for a in lagging),
+                    WARNING,
+                    f"Achievement Index has no ✅ for approved {', '.join(a.id for a in lagging)}",
+                )
+            )
+    # Statuses recorded in parallel.json are shown, never used: report those the files
+    # contradict, once per file.
+    if pj_rel and any(pj_status.values()):
+        contradictions = _recorded_contradictions(achievements, pj_status)
+        if contradictions:
+            text, ids = contradictions
+            problems.append(
+                Problem(
+                    pj_rel,
+                    min((pj_line[i] for i in ids if pj_line.get(i)), default=None),
+                    WARNING,
+                    text,
+                )
+            )
     # Duplicates across files of one achievement are reported by _achievement_state.
     approved = {a.id for a in achievements if a.state == APPROVED}
     ready = tuple(a.id for a in achievements if a.state != APPROVED and BLOCKED not in a.flags)
@@ -512,6 +573,60 @@ def build_plan(
         )
     valid_until = min((f for f in flips if f > now), default=float("inf"))
     return plan, tuple(sorted(set(problems), key=_problem_key)), valid_until
+
+
+def _ids(ids) -> str:
+    return ", ".join(ids) or "nothing"
+
+
+def _reach(graph: dict[str, list[str]], start: str) -> set[str]:
+    """Every achievement ``start`` waits for, directly or through others."""
+    seen: set[str] = set()
+    todo = list(graph.get(start, ()))
+    while todo:
+        x = todo.pop()
+        if x not in seen:
+            seen.add(x)
+            todo.extend(graph.get(x, ()))
+    return seen
+
+
+_NOT_DONE_STATUSES = ("planned", "in_progress", "blocked", "paused", "abandoned")
+
+
+def _recorded_contradictions(
+    achievements: list[Achievement], recorded: dict[str, str | None]
+) -> tuple[str, list[str]] | None:
+    """One sentence naming each status parallel.json records that the files contradict:
+    unfinished but approved, or complete but not approved."""
+    unfinished: dict[str, list[str]] = {}  # recorded status → ids
+    finished: dict[str, list[str]] = {}
+    for a in achievements:
+        status = recorded.get(a.id)
+        if not status:
+            continue
+        norm = normalise_status(status)
+        if a.state == APPROVED and norm in _NOT_DONE_STATUSES:
+            if norm == "abandoned" and SKIPPED_FLAG in a.flags:
+                continue  # skipped by decision, and recorded so
+            unfinished.setdefault(status, []).append(a.id)
+        elif a.state != APPROVED and norm == "complete":
+            finished.setdefault(status, []).append(a.id)
+    if not unfinished and not finished:
+        return None
+
+    def part(groups: dict[str, list[str]], verb: str) -> str:
+        n = sum(len(v) for v in groups.values())
+        listed = " and ".join(f"{', '.join(v)} as {k!r}" for k, v in groups.items())
+        return f"{listed} but {'they are' if n > 1 else 'it is'} {verb}"
+
+    parts = []
+    if unfinished:
+        parts.append(part(unfinished, "approved"))
+    if finished:
+        parts.append(part(finished, "not approved"))
+    ids = [i for g in (unfinished, finished) for v in g.values() for i in v]
+    return "parallel.json records " + "; ".join(parts) + " (recorded, not used)", ids
 
 
 def _problem_key(p: Problem):

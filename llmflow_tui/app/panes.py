@@ -546,9 +546,20 @@ class PlanTree(Tree[NodeRef]):
         if expand:
             self._expand_all()
             return
+        anchor, row = self._screen_anchor()
+        cursor = self.cursor_node
         with self._batch():
             for node in self._plan_nodes.values():
                 node.collapse()
+        # A cursor inside a plan goes to the plan, which takes the cursor's row on screen.
+        if anchor is not None and anchor.data and anchor.data.kind in ("achievement", "file"):
+            anchor = self._plan_nodes.get(anchor.data.plan or "", anchor)
+        self._tree_lines  # noqa: B018 — line numbers after the collapse
+        if cursor is not None and cursor.data and cursor.data.kind in ("achievement", "file"):
+            plan = self._plan_nodes.get(cursor.data.plan or "")
+            if plan is not None and plan._line != -1:
+                self.move_cursor(plan)
+        self._keep_on_screen(anchor, row)
 
     @work(exclusive=True, group="expand", exit_on_error=False)
     async def _expand_all(self) -> None:

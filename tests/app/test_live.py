@@ -780,3 +780,24 @@ async def test_a_live_update_during_expand_all_ends_in_the_new_state(tmp_path, m
         assert len(tree._plan_nodes["P01"].children) == 7
         assert len(tree._plan_nodes["P50"].children) == 7
         assert len(tree._plan_nodes["P49"].children) == 5
+
+
+async def test_collapse_all_moves_a_cursor_inside_a_plan_to_the_plan(tmp_path):
+    root = sixty_plans(tmp_path / "ws")
+    app = LlmflowApp(root, watch=False, now=NOW, cache=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        tree = app.query_one(PlanTree)
+        await expand_all(app)
+        await settled(app)
+        tree.select_path("P50", "1.3")
+        await pilot.pause()
+        row = tree.cursor_line - tree.scroll_offset.y
+        assert 0 <= row < tree.scrollable_content_region.height
+        commands = {c.title: c for c in app.get_system_commands(app.screen)}
+        commands["view: collapse all plans"].callback()
+        await pilot.pause()
+        assert not any(node.is_expanded for node in tree._plan_nodes.values())
+        assert tree.cursor_node.data == NodeRef("plan", plan="P50")
+        assert app.selected == NodeRef("plan", plan="P50")
+        assert tree.cursor_line - tree.scroll_offset.y == row  # the plan where the cursor was

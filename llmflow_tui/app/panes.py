@@ -12,12 +12,15 @@ messages; none of them touches the filesystem or app state.
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from rich.cells import cell_len
 from rich.text import Span, Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -219,9 +222,15 @@ class PlanTree(Tree[NodeRef]):
 
     def get_label_width(self, node: TreeNode[NodeRef]) -> int:
         # Tree measures every line on each rebuild by rendering its label; the icon and the
-        # label's own width give the same number for a fraction of the cost.
+        # label's own width give the same number for a fraction of the cost. The width is
+        # kept per label object: an expanded workspace has tens of thousands of distinct
+        # labels, too many for rich's cache, and every rebuild measures them all again.
         icon = self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE
-        return (cell_len(icon) if node.allow_expand else 0) + node.label.cell_len
+        label = node.label
+        cached = getattr(node, "_label_width", None)
+        if cached is None or cached[0] is not label:
+            cached = node._label_width = (label, label.cell_len)
+        return (cell_len(icon) if node.allow_expand else 0) + cached[1]
 
     def _invalidate(self) -> None:
         if getattr(self, "_batching", False):
@@ -230,14 +239,15 @@ class PlanTree(Tree[NodeRef]):
         super()._invalidate()
 
     @contextmanager
-    def _batch(self):
-        """Add or remove many nodes with one invalidation (each one refreshes the tree)."""
+    def _batch(self, invalidate: bool = True):
+        """Add or remove many nodes with one invalidation (each one refreshes the tree), or
+        none when only children of collapsed nodes changed (no line shows them)."""
         self._batching, self._batch_dirty = True, False
         try:
             yield
         finally:
             self._batching = False
-            if self._batch_dirty:
+            if self._batch_dirty and invalidate:
                 super()._invalidate()
 
     def show_names(self, root_label: str, names: tuple[tuple[str, str | None], ...]) -> None:
@@ -528,15 +538,127 @@ class PlanTree(Tree[NodeRef]):
     def on_resize(self) -> None:
         self.call_after_refresh(self.reveal_cursor)
 
+    EXPAND_STEP = 250  # nodes "expand all" adds before it lets keys and repaints through
+
     def expand_plans(self, expand: bool) -> None:
-        """Expand (filling lazily) or collapse every plan node shown."""
-        for name, node in self._plan_nodes.items():
-            if expand and name in self._plans:
+        """Expand (filling lazily) or collapse every plan node shown. Expanding runs in
+        steps, the plans on screen first; collapsing or expanding again stops a filler that
+        is still running."""
+        self.workers.cancel_group(self, "expand")
+        if expand:
+            self._expand_all()
+            return
+        anchor, row = self._screen_anchor()
+        cursor = self.cursor_node
+        with self._batch():
+            for node in self._plan_nodes.values():
+                node.collapse()
+        # A cursor inside a plan goes to the plan, which takes the cursor's row on screen.
+        if anchor is not None and anchor.data and anchor.data.kind in ("achievement", "file"):
+            anchor = self._plan_nodes.get(anchor.data.plan or "", anchor)
+        self._tree_lines  # noqa: B018 — line numbers after the collapse
+        if cursor is not None and cursor.data and cursor.data.kind in ("achievement", "file"):
+            plan = self._plan_nodes.get(cursor.data.plan or "")
+            if plan is not None and plan._line != -1:
+                self.move_cursor(plan)
+        self._keep_on_screen(anchor, row)
+
+    @work(exclusive=True, group="expand", exit_on_error=False)
+    async def _expand_all(self) -> None:
+        """Fill and expand every plan: the ones on screen at once; the rest filled while
+        still collapsed, ``EXPAND_STEP`` nodes a step with the event loop running in between
+        (thousands of plans take seconds to read back from the cache), nearest the screen
+        first; and expanded together at the end, since each step that adds lines makes the
+        tree rebuild all its lines. A live update may remove, replace or change plans
+        between steps: each step looks them up afresh, and the last refills changed ones."""
+        on_screen, rest = self._plans_by_distance()
+        if sum(p.tally.total for p in self._plans.values()) > 4 * self.EXPAND_STEP:
+            self.notify(f"expanding {len(on_screen) + len(rest):,} plans…", timeout=3)
+        anchor, row = self._screen_anchor()
+        with self._batch():
+            expanded = self._fill_step(deque(on_screen), expand=True, budget=None)
+        self._keep_on_screen(anchor, row)
+        pending = deque(rest)
+        while pending:
+            await self._between_steps()
+            with self._batch(invalidate=False):  # collapsed nodes: no line changes
+                self._fill_step(pending, expand=False, budget=self.EXPAND_STEP)
+        await self._between_steps()
+        anchor, row = self._screen_anchor()
+        with self._batch():
+            for name, node in self._plan_nodes.items():
+                if node.id in expanded or name not in self._plans:
+                    continue  # expanded already (and perhaps collapsed again since)
                 if self._filled.get(name) is not self._plans[name]:
                     self._fill_plan(node, self._plans[name])
                 node.expand()
-            elif not expand:
-                node.collapse()
+        self._keep_on_screen(anchor, row)
+
+    async def _between_steps(self) -> None:
+        """Let keys, repaints and live updates through (tests hold the filler here)."""
+        await asyncio.sleep(0)
+
+    def _fill_step(self, pending: deque[str], expand: bool, budget: int | None) -> set:
+        """Fill (and expand) plans from ``pending`` until about ``budget`` nodes were added;
+        returns the ids of the plan nodes handled."""
+        handled: set = set()
+        added = 0
+        while pending and (budget is None or added < budget):
+            name = pending.popleft()
+            node, plan = self._plan_nodes.get(name), self._plans.get(name)
+            if node is None or plan is None:
+                continue  # gone in a live update
+            handled.add(node.id)
+            if node.is_expanded and not expand:
+                continue  # shown, so kept filled by show()
+            if self._filled.get(name) is not plan:
+                self._fill_plan(node, plan)
+                added += 1 + sum(1 + len(a.children) for a in node.children)
+            if expand:
+                node.expand()
+        return handled
+
+    def _plans_by_distance(self) -> tuple[list[str], list[str]]:
+        """Plan names in tree order: the ones on screen; then the ones below the screen and
+        those above it, nearest first."""
+        order = []
+        for child in self.root.children:
+            kids = child.children if child.data and child.data.kind == "group" else [child]
+            order += [
+                c.data.plan
+                for c in kids
+                if c.data and c.data.kind == "plan" and self._plan_nodes.get(c.data.plan) is c
+            ]
+        self._tree_lines  # noqa: B018 — line numbers up to date
+        top, height = self.scroll_offset.y, max(self.scrollable_content_region.height, 1)
+        if 0 <= top < len(self._tree_lines):  # the plan whose achievements start the screen
+            ref = self._tree_lines[top].node.data
+            if ref is not None and ref.plan in self._plan_nodes:
+                top = min(top, self._plan_nodes[ref.plan]._line)
+        lines = [self._plan_nodes[name]._line for name in order]
+        start = next((i for i, at in enumerate(lines) if at >= top), len(order))
+        end = next((i for i, at in enumerate(lines) if at >= top + height), len(order))
+        end = max(start, end)
+        return order[start:end], order[end:] + order[:start][::-1]
+
+    def _screen_anchor(self) -> tuple[TreeNode[NodeRef] | None, int]:
+        """The node to keep at its screen row while lines are added above it: the cursor's
+        if it is on screen, else the top line's; and that row."""
+        lines = self._tree_lines
+        top, height = self.scroll_offset.y, self.scrollable_content_region.height
+        node = self.cursor_node
+        if node is None or not top <= node._line < top + max(height, 1):
+            node = lines[top].node if 0 <= top < len(lines) else None
+        return node, (node._line - top if node is not None else 0)
+
+    def _keep_on_screen(self, anchor: TreeNode[NodeRef] | None, row: int) -> None:
+        """Scroll so that ``anchor`` is back at ``row`` after lines were added above it
+        (Tree keeps the cursor on its node, not the view on its lines)."""
+        self._tree_lines  # noqa: B018 — rebuild the line index (and the virtual size)
+        if anchor is not None and anchor._line != -1:
+            y = max(0, anchor._line - row)
+            if y != self.scroll_offset.y:
+                self.scroll_to(y=y, animate=False, immediate=True)
 
     def select_path(self, plan: str, achievement: str | None = None) -> None:
         node = self._plan_nodes.get(plan)

@@ -650,3 +650,154 @@ async def test_the_progress_table_follows_the_plan_selected_in_the_tree(tmp_path
         top = table.scroll_offset.y
         row = table.cursor_row + 1  # the header line
         assert top <= row < top + table.scrollable_content_region.height
+
+
+# -- "view: expand all plans" on many plans: in steps, cancellable, live updates meanwhile --
+def sixty_plans(root: Path) -> Path:
+    """60 plans of 5 achievements: several steps of ``EXPAND_STEP`` (lowered in the tests)."""
+    five = [(f"1.{k}", f"Step {k}") for k in range(1, 6)]
+    return make_workspace(
+        root,
+        {
+            f"work-space/plans/P{i:02d}/PLAN_P{i:02d}.md": plan_md(f"P{i:02d}", five)
+            for i in range(60)
+        },
+    )
+
+
+def expanded_and_filled(tree: PlanTree) -> bool:
+    return all(
+        node.is_expanded and tree._filled.get(name) is tree._plans[name]
+        for name, node in tree._plan_nodes.items()
+    )
+
+
+def filler_running(app) -> bool:
+    return any(w.group == "expand" and w.is_running for w in app.workers)
+
+
+@contextlib.contextmanager
+def held_filler(monkeypatch):
+    """Hold "expand all" between its steps until the returned event is set."""
+    import asyncio
+
+    release, waiting = asyncio.Event(), asyncio.Event()
+
+    async def held(self) -> None:
+        waiting.set()
+        await release.wait()
+
+    monkeypatch.setattr(PlanTree, "EXPAND_STEP", 12, raising=False)  # two plans a step
+    monkeypatch.setattr(PlanTree, "_between_steps", held, raising=False)
+    yield release, waiting
+    release.set()
+
+
+async def expand_all(app) -> None:
+    commands = {c.title: c for c in app.get_system_commands(app.screen)}
+    commands["view: expand all plans"].callback()
+
+
+async def test_expand_all_fills_in_steps_and_keys_work_meanwhile(tmp_path, monkeypatch):
+    root = sixty_plans(tmp_path / "ws")
+    app = LlmflowApp(root, watch=False, now=NOW, cache=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        tree = app.query_one(PlanTree)
+        await pilot.press(*"j" * 11)
+        assert tree.cursor_node.data == NodeRef("plan", plan="P10")
+        row = tree.cursor_line - tree.scroll_offset.y
+        monkeypatch.setattr(PlanTree, "EXPAND_STEP", 12, raising=False)  # two plans a step
+        expanded_when_pressed = []
+        down = tree.action_cursor_down
+
+        def spy() -> None:
+            expanded_when_pressed.append(sum(n.is_expanded for n in tree._plan_nodes.values()))
+            down()
+
+        monkeypatch.setattr(tree, "action_cursor_down", spy)
+        await expand_all(app)
+        await pilot.press("j")
+        # Handled between two steps: the plans on screen were expanded, the rest were not.
+        assert 0 < expanded_when_pressed[0] < 60
+        await settled(app)
+        await pilot.pause()
+        assert expanded_and_filled(tree) and not filler_running(app)
+        assert all(len(node.children) == 5 for node in tree._plan_nodes.values())
+        # The j landed on P10's first achievement (expanded at once, being on screen), and
+        # the cursor kept its place on screen while lines were added above it.
+        ref = NodeRef("achievement", plan="P10", achievement="1.1")
+        assert tree.cursor_node.data == ref and app.selected == ref
+        assert tree.cursor_line - tree.scroll_offset.y == row + 1
+
+
+async def test_collapse_all_stops_a_running_expand_all(tmp_path, monkeypatch):
+    root = sixty_plans(tmp_path / "ws")
+    app = LlmflowApp(root, watch=False, now=NOW, cache=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        tree = app.query_one(PlanTree)
+        with held_filler(monkeypatch) as (release, waiting):
+            await expand_all(app)
+            await expand_all(app)  # a second one replaces the first
+            await pilot.pause()
+            assert waiting.is_set()
+            assert sum(w.group == "expand" and w.is_running for w in app.workers) == 1
+            commands = {c.title: c for c in app.get_system_commands(app.screen)}
+            commands["view: collapse all plans"].callback()
+            release.set()
+            assert await wait_for(pilot, lambda: not filler_running(app))
+            await pilot.pause()
+        assert not filler_running(app)
+        assert not any(node.is_expanded for node in tree._plan_nodes.values())
+
+
+async def test_a_live_update_during_expand_all_ends_in_the_new_state(tmp_path, monkeypatch):
+    root = sixty_plans(tmp_path / "ws")
+    app = LlmflowApp(root, watch=True, now=NOW, cache=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.pause(0.3)  # the watcher is up
+        tree = app.query_one(PlanTree)
+        seven = [(f"1.{k}", f"Step {k}") for k in range(1, 8)]
+
+        def edit() -> None:  # one plan on screen and one not yet filled change; one goes
+            for name in ("P01", "P50"):
+                (root / f"work-space/plans/{name}/PLAN_{name}.md").write_text(plan_md(name, seven))
+            (root / "work-space/plans/P55/PLAN_P55.md").unlink(missing_ok=True)
+
+        with held_filler(monkeypatch) as (release, waiting):
+            await expand_all(app)
+            await pilot.pause()
+            assert waiting.is_set() and not tree._plan_nodes["P50"].is_expanded
+            edit()
+            assert await wait_for(pilot, lambda: "P55" not in tree._plan_nodes, again=edit)
+            assert filler_running(app)  # the update landed while the filler waited
+            release.set()
+            await settled(app)
+        await pilot.pause()
+        assert expanded_and_filled(tree) and len(tree._plan_nodes) == 59
+        assert len(tree._plan_nodes["P01"].children) == 7
+        assert len(tree._plan_nodes["P50"].children) == 7
+        assert len(tree._plan_nodes["P49"].children) == 5
+
+
+async def test_collapse_all_moves_a_cursor_inside_a_plan_to_the_plan(tmp_path):
+    root = sixty_plans(tmp_path / "ws")
+    app = LlmflowApp(root, watch=False, now=NOW, cache=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        tree = app.query_one(PlanTree)
+        await expand_all(app)
+        await settled(app)
+        tree.select_path("P50", "1.3")
+        await pilot.pause()
+        row = tree.cursor_line - tree.scroll_offset.y
+        assert 0 <= row < tree.scrollable_content_region.height
+        commands = {c.title: c for c in app.get_system_commands(app.screen)}
+        commands["view: collapse all plans"].callback()
+        await pilot.pause()
+        assert not any(node.is_expanded for node in tree._plan_nodes.values())
+        assert tree.cursor_node.data == NodeRef("plan", plan="P50")
+        assert app.selected == NodeRef("plan", plan="P50")
+        assert tree.cursor_line - tree.scroll_offset.y == row  # the plan where the cursor was

@@ -17,6 +17,12 @@ NEXT_STEP = {
 }
 
 
+def _kv(key: str, value: str) -> str:
+    """A header line as the methodology writes them: ``**Key**: value`` and two spaces, so
+    that rendered markdown keeps one line per key (raw text reads the same)."""
+    return f"**{key}**: {value}  "
+
+
 def next_step(plan: Plan, a: Achievement) -> str:
     code = a.id.replace(".", "")
     text = NEXT_STEP.get(a.state, "").format(code=code, feature=plan.name)
@@ -33,15 +39,15 @@ def achievement_brief(plan: Plan, a: Achievement) -> str:
     lines = [
         f"# Achievement {a.id}: {a.title or '(untitled)'}",
         "",
-        f"Plan:   {plan.name} — {plan.title}",
-        f"State:  {a.state}" + (f" ({', '.join(a.flags)})" if a.flags else ""),
+        _kv("Plan", f"{plan.name} — {plan.title}"),
+        _kv("State", a.state + (f" ({', '.join(a.flags)})" if a.flags else "")),
     ]
     if a.effort is not None:
-        lines.append(f"Effort: {a.effort.text}")
+        lines.append(_kv("Effort", a.effort.text))
     if a.dependencies:
-        lines.append(f"Depends on: {', '.join(a.dependencies)}")
+        lines.append(_kv("Depends on", ", ".join(a.dependencies)))
     if a.recorded_status:
-        lines.append(f"parallel.json records: {a.recorded_status!r} (shown, not trusted)")
+        lines.append(_kv("parallel.json records", f"{a.recorded_status!r} (shown, not trusted)"))
     lines += ["", "## Why", ""]
     for r in a.reasons:
         where = f"  ({r.path}{':' + str(r.line) if r.line else ''})" if r.path else ""
@@ -67,21 +73,24 @@ def plan_summary(plan: Plan) -> str:
     lines = [
         f"# {plan.name}: {plan.title}",
         "",
-        f"State:    {plan.state}",
-        f"Progress: {done}/{total} approved",
-        f"Group:    {plan.group_label or '-'}",
-        f"Status:   {plan.status_text or '-'}  (as written in the PLAN)",
-        f"Priority: {plan.priority or '-'}",
+        _kv("State", plan.state),
+        _kv("Progress", f"{done}/{total} approved"),
+        _kv("Group", plan.group_label or "-"),
+        _kv("Status", f"{plan.status_text or '-'} (as written in the PLAN)"),
+        _kv("Priority", plan.priority or "-"),
     ]
     if plan.markers:
-        lines.append(f"Markers:  {', '.join(plan.markers)}")
+        lines.append(_kv("Markers", ", ".join(plan.markers)))
     if plan.parent:
-        lines.append(f"Parent:   GRAMMAPLAN_{plan.parent}.md")
+        lines.append(_kv("Parent", f"GRAMMAPLAN_{plan.parent}.md"))
     lines += [
         "",
-        f"Next:     {plan.next or '-'}"
-        + (f"   (handoff says {plan.handoff_next})" if plan.handoff_next else ""),
-        f"Ready:    {', '.join(plan.ready) or '-'}",
+        _kv(
+            "Next",
+            (plan.next or "-")
+            + (f" (handoff says {plan.handoff_next})" if plan.handoff_next else ""),
+        ),
+        _kv("Ready", ", ".join(plan.ready) or "-"),
         "",
         "## Waves",
         "",

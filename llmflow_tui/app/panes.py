@@ -821,13 +821,15 @@ def progress_row(p: Plan, now: float | None = None) -> tuple:
 
 
 def wave_counts(plan: Plan, wave: tuple[str, ...]) -> str:
-    """ "1 running · 1 in review · 2 ready · 1 blocked" for one wave."""
+    """ "1 running · 1 in review · 2 to start · 1 blocked" for one wave ("ready" is the
+    ready set of FORMAT §9, running ones included: the progress pane's column and the
+    "ready now" line count that)."""
     members = [a for a in plan.achievements if a.id in wave]
     count = {
         "running": sum(1 for a in members if a.state == "executing"),
         "in review": sum(1 for a in members if a.state == "awaiting_review"),
         "to fix": sum(1 for a in members if a.state == "needs_fix"),
-        "ready": sum(
+        "to start": sum(
             1 for a in members if a.id in plan.ready and a.state in ("not_started", "subplan_ready")
         ),
         "blocked": sum(1 for a in members if "blocked" in a.flags),

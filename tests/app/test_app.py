@@ -93,6 +93,21 @@ async def test_navigation_expands_plan_and_shows_reason_and_brief():
         assert "awaiting_review" in str(app.query_one("#details").render())
 
 
+async def test_a_rendered_brief_keeps_one_line_per_key():
+    app = demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("j", "enter", "j", "j")  # API-GATEWAY 2.1
+        await settled(app)
+        await pilot.press("m")
+        await pilot.pause()
+        md = app.query_one("#preview-md")
+        first = next(w for w in md.query("MarkdownParagraph"))
+        plain = first._content.plain
+        assert "Plan: API-GATEWAY" in plain
+        assert "\nState: executing" in plain and "\nEffort: 3-4 hours" in plain
+
+
 async def test_file_node_previews_the_document_text():
     app = demo_app()
     async with app.run_test(size=(120, 40)) as pilot:

@@ -59,7 +59,7 @@ def test_blocked_chain_and_wave_counts(tmp_path, monkeypatch):
     assert blocked_chain(plan, "2.2") == ["2.2", "2.1", "1.1"]
     assert blocked_chain(plan, "1.1") == ["1.1"]
     assert plan.waves[0] == ("1.1", "1.2")
-    assert wave_counts(plan, plan.waves[0]) == "2 ready"
+    assert wave_counts(plan, plan.waves[0]) == "2 to start"
     assert wave_counts(plan, plan.waves[1]) == "1 blocked"
 
 

@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
+import threading
+
 from ..model.types import Plan
 
+_networkx = threading.Event()
 
-def critical_path(plan: Plan) -> list[str]:
-    """The longest chain of unapproved achievements, weighted by effort (1h when unknown)."""
+
+def import_networkx() -> None:
+    """Import networkx (~0.3 s). The app does it in a worker once the first screen is up:
+    a first import on the UI thread, or waiting there for the worker's, held up a key."""
+    import networkx  # noqa: F401
+
+    _networkx.set()
+
+
+def critical_path(plan: Plan, *, wait: bool = True) -> list[str] | None:
+    """The longest chain of unapproved achievements, weighted by effort (1h when unknown).
+    None with ``wait=False`` while networkx is not imported yet."""
+    if not _networkx.is_set():
+        if not wait:
+            return None
+        import_networkx()
     import networkx as nx
 
     pending = {a.id: a for a in plan.achievements if a.state != "approved"}

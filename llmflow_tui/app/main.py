@@ -47,6 +47,10 @@ def _watch_filter(change, path: str) -> bool:
     return not (name.endswith((".swp", ".tmp", "~")) or name.startswith(".#"))
 
 
+class ImportsWarmed(Message):
+    """What the dependency view imports lazily (networkx) is imported."""
+
+
 class NamesScanned(Message):
     def __init__(self, names) -> None:
         super().__init__()
@@ -325,6 +329,15 @@ class LlmflowApp(App):
             self._latest = ws
         self.post_message(WorkspaceLoaded(ws, time.perf_counter() - started, why))
 
+    @work(thread=True, exclusive=True, group="imports", exit_on_error=False)
+    def _warm_imports(self) -> None:
+        """Import what the dependency view's critical path needs (networkx) off the UI
+        thread; the view shows the path once it is there."""
+        from .graph import import_networkx
+
+        import_networkx()
+        self.post_message(ImportsWarmed())
+
     @work(thread=True, exclusive=True, group="cache", exit_on_error=False)
     def _save_cache(self, ws: Workspace) -> None:
         """Write the parse cache once the screen shows the snapshot (pickling holds the GIL:
@@ -337,6 +350,7 @@ class LlmflowApp(App):
         """The snapshot is on screen: now write the cache and start watching (done earlier,
         both would compete with the start for the CPU). Nothing is missed meanwhile: once
         the watcher runs, a catch-up walk applies whatever changed since the load walked."""
+        self._warm_imports()
         self._save_cache(ws)
         if self.watch_enabled and not getattr(self, "_watching", False):
             self._watching = True
@@ -423,6 +437,10 @@ class LlmflowApp(App):
             if event.worker.group == "apply":
                 with self._lock:
                     self._applying = False  # the next change starts a fresh apply
+
+    def on_imports_warmed(self, message: ImportsWarmed) -> None:
+        if self.ws is not None and self.selected is not None and self.selected.plan:
+            self._show_selection()  # the critical path can be shown now
 
     def on_names_scanned(self, message: NamesScanned) -> None:
         if self.ws is None:

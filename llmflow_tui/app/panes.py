@@ -884,8 +884,8 @@ class DependencyView(Static):
         text = Text()
         text.append(f"{plan.name}", style="bold")
         text.append(f"  ready now: {', '.join(plan.ready) or '-'}\n", style="green")
-        critical = critical_path(plan)
-        path = set(critical)
+        critical = critical_path(plan, wait=False)  # None: networkx is still being imported
+        path = set(critical or ())
         by_id = {a.id: a for a in plan.achievements}
         approved = [a.id for a in plan.achievements if a.state == "approved"]
         if approved:
@@ -910,7 +910,9 @@ class DependencyView(Static):
             text.append("\n")
         if len(blocked) > 8:
             text.append(f"  … {len(blocked) - 8} more blocked\n", style="dim red")
-        if critical:
+        if critical is None:
+            text.append("critical path: working it out…\n", style="dim")
+        elif critical:
             hours = sum(
                 a.effort.hours if a.effort and a.effort.hours else 1.0
                 for a in (by_id[x] for x in critical)

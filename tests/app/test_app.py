@@ -93,6 +93,30 @@ async def test_navigation_expands_plan_and_shows_reason_and_brief():
         assert "awaiting_review" in str(app.query_one("#details").render())
 
 
+async def test_the_critical_path_never_waits_for_its_import(monkeypatch):
+    from llmflow_tui.app import graph
+
+    # As right after a start: networkx not imported yet. Selecting a plan must not import
+    # it on the UI thread (that held the first key up); the path shows once it is there.
+    monkeypatch.setattr(graph, "_networkx", type(graph._networkx)())
+    monkeypatch.setattr(LlmflowApp, "_warm_imports", lambda self: None)
+    app = demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("j")  # API-GATEWAY
+        await settled(app)
+        deps = str(app.query_one(DependencyView).render())
+        assert "critical path: working it out" in deps and "★" not in deps
+        graph.import_networkx()
+        from llmflow_tui.app.main import ImportsWarmed
+
+        app.post_message(ImportsWarmed())
+        await settled(app)
+        await pilot.pause()
+        deps = str(app.query_one(DependencyView).render())
+        assert "critical path ★ 2.1 → 3.1" in deps
+
+
 async def test_a_rendered_brief_keeps_one_line_per_key():
     app = demo_app()
     async with app.run_test(size=(120, 40)) as pilot:

@@ -319,6 +319,35 @@ def test_grammaplan_dependency_columns_are_cross_plan_edges(tmp_path):
     assert any("cycle: X → Y → X" in m for m in messages)
 
 
+def test_grammaplan_dependency_cells_may_number_the_plans_of_the_table(tmp_path):
+    # The real shape: "Awaits PLAN 1", "PLAN 2, 3" refer to the table's rows.
+    table = (
+        "# GRAMMAPLAN: Work\n\n"
+        "| Child PLAN | Status | Progress | Dependencies |\n"
+        "| ---------- | ------ | -------- | ------------ |\n"
+        "| PLAN_ONE   | ✅ 87.5% | 87.5% | Finalizing |\n"
+        "| PLAN_TWO   | Ready  | 0%       | Awaits PLAN 1 |\n"
+        "| PLAN_THREE | Planning | 0%     | PLAN 1       |\n"
+        "| PLAN_FOUR  | Planning | 0%     | PLAN 2, 3    |\n"
+        "| PLAN_FIVE  | Planning | 0%     | PLANs 1-2 and PLAN 9 |\n"
+    )
+    make_workspace(
+        tmp_path,
+        {
+            "work-space/GRAMMAPLAN_WORK.md": table,
+            **{
+                f"work-space/plans/{f}/PLAN_{f}.md": plan_md(f)
+                for f in ("ONE", "TWO", "THREE", "FOUR", "FIVE")
+            },
+        },
+    )
+    (gp,) = load(tmp_path, cache=False, now=NOW).grammaplans
+    assert gp.waits_for("ONE") == ()
+    assert gp.waits_for("TWO") == ("ONE",) and gp.waits_for("THREE") == ("ONE",)
+    assert gp.waits_for("FOUR") == ("TWO", "THREE")
+    assert gp.waits_for("FIVE") == ("ONE", "TWO")  # there is no ninth row
+
+
 def test_mangled_names_in_subplan_table_are_unescaped(tmp_path):
     sub = subplan_md("X", "1.1") + (
         "\n## Active EXECUTION_TASKs\n\n- EXECUTION*TASK*X\\_11_01.md\n- EXECUTION_TASK_X_11_02\n"

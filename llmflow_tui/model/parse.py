@@ -766,11 +766,31 @@ def _children(
 ) -> tuple[tuple[str, ...], tuple[tuple[str, tuple[str, ...]], ...]]:
     """Child plans named in the tables of a GRAMMAPLAN (or NORTH_STAR), and the plans each
     depends on where a table has a dependency column ("Depends on", "Dependencies",
-    "Blocked by") or a "Blocks" column (FORMAT §10)."""
+    "Blocked by") or a "Blocks" column (FORMAT §10). A dependency cell may name plans or
+    number them by their row in the table ("Awaits PLAN 1", "PLAN 2, 3")."""
     found: list[str] = []
     deps: dict[str, list[str]] = {}
+    table: list[tuple[str | None, list[str], str, list[str], str]] = []
+
+    def close_table() -> None:
+        # Row numbers are resolved once the whole table is known (PLAN 4 may come later).
+        rows = [child for child, *_ in table if child is not None]
+        for child, dep_refs, dep_text, blocks_refs, blocks_text in table:
+            if child is None:
+                continue
+            waits = dep_refs or _numbered(dep_text, rows)
+            deps.setdefault(child, []).extend(r for r in waits if r != child)
+            for blocked in blocks_refs or _numbered(blocks_text, rows):
+                if blocked != child:
+                    deps.setdefault(blocked, []).append(child)
+        table.clear()
+
     dep_col = blocks_col = None
+    last_end = -1
     for m in iter_outside(_TABLE_ROW, text, fences):
+        if last_end >= 0 and text.count("\n", last_end, m.start()) > 1:
+            close_table()  # a line between the rows: another table
+        last_end = m.end()
         row = unescape_name(m.group(0))
         cells = [c.strip() for c in row.strip().strip("|").split("|")]
         refs_by_cell = [_plan_refs(c) for c in cells]
@@ -778,6 +798,7 @@ def _children(
             if all(set(c) <= set("-: ") for c in cells):
                 continue  # the |---|---| line
             # A header row: find its dependency columns (a new table resets them).
+            close_table()
             dep_col = next((i for i, c in enumerate(cells) if _DEP_HEADER.search(c)), None)
             blocks_col = next((i for i, c in enumerate(cells) if _BLOCKS_HEADER.search(c)), None)
             continue
@@ -788,16 +809,35 @@ def _children(
                 break
         for refs in refs_by_cell:
             found.extend(refs)
-        if child is None:
-            continue
-        if dep_col is not None and dep_col < len(cells):
-            deps.setdefault(child, []).extend(r for r in refs_by_cell[dep_col] if r != child)
-        if blocks_col is not None and blocks_col < len(cells):
-            for blocked in refs_by_cell[blocks_col]:
-                if blocked != child:
-                    deps.setdefault(blocked, []).append(child)
+        dep = (refs_by_cell[dep_col], cells[dep_col]) if _has(cells, dep_col) else ([], "")
+        blocks = (
+            (refs_by_cell[blocks_col], cells[blocks_col]) if _has(cells, blocks_col) else ([], "")
+        )
+        table.append((child, *dep, *blocks))
+    close_table()
     edges = tuple((child, tuple(dict.fromkeys(ds))) for child, ds in deps.items() if ds)
     return tuple(dict.fromkeys(found)), edges
+
+
+def _has(cells: list[str], i: int | None) -> bool:
+    return i is not None and i < len(cells)
+
+
+_NUMBERED = re.compile(r"\bPLANS?\s*#?\s*(\d+(?:\s*(?:,|&|and|-|–)\s*\d+)*)", re.I)
+
+
+def _numbered(cell: str, rows: list[str]) -> list[str]:
+    """Plans a cell names by their row number in the table: "PLAN 1", "Awaits PLAN 2, 3",
+    "PLANs 1-3" (rows counted from 1)."""
+    out: list[str] = []
+    for m in _NUMBERED.finditer(cell):
+        for part in re.split(r"\s*(?:,|&|and)\s*", m.group(1)):
+            bounds = [int(x) for x in re.split(r"\s*[-–]\s*", part) if x.isdigit()]
+            if not bounds:
+                continue
+            for n in range(max(bounds[0], 1), min(bounds[-1], len(rows)) + 1):
+                out.append(rows[n - 1])
+    return out
 
 
 # ---------------------------------------------------------------------------------------

@@ -868,6 +868,8 @@ class Workspace:
         if walkers is None and cache and _cache_file(root_s).is_file():
             walkers = _parallel_walk(root_s)
         cache_data = _read_cache(root_s) if cache else {}
+        # Unpickled while the walkers walk (the plans are most of a warm start's own work).
+        cached_derived: dict = _load_chunks(cache_data.get("derived", ()))
         # Cold: start the helper now so that its start-up overlaps the walk.
         early = (
             _spawn_helper()
@@ -878,7 +880,6 @@ class Workspace:
         skipped = walk.skipped
         self._walk = walk
         now = settings.now if settings.now is not None else time.time()
-        cached_derived: dict = _load_chunks(cache_data.get("derived", ()))
         if (
             cache_data.get("walk") == walk.digests
             and cache_data.get("skipped") == skipped

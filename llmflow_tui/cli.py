@@ -143,6 +143,8 @@ def _print_status(ws, plans, problems, *, detailed: bool) -> None:
                     f"  {a.title}\n"
                 )
                 out(f"              why: {'; '.join(r.text for r in a.reasons)}\n")
+    if not detailed or len(plans) > 1:
+        _print_plans_of_plans(ws, out)
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity != "error"]
     out(f"\n{len(errors)} error(s), {len(warnings)} warning(s)\n")
@@ -153,6 +155,33 @@ def _print_status(ws, plans, problems, *, detailed: bool) -> None:
         out(f"  {prob.severity:<7} {where}: {prob.message}\n")
     if len(shown) > limit:
         out(f"  … {len(shown) - limit} more (--all or --json to see every problem)\n")
+
+
+def _print_plans_of_plans(ws, out) -> None:
+    """GRAMMAPLANs and NORTH_STARs: their child plans, which are done, which can run now
+    (their plan dependencies are done) and which are not found."""
+    if not ws.grammaplans:
+        return
+    out("\n   PLANS OF PLANS\n")
+    by_name = {p.name: p for p in ws.plans}
+    done_states = ("complete", "complete_unverified")
+    for g in ws.grammaplans:
+        kids = [by_name[c] for c in g.children if c in by_name]
+        done = [p.name for p in kids if p.state in done_states]
+        ready = [
+            p.name
+            for p in kids
+            if p.state not in done_states
+            and all(by_name[d].state in done_states for d in g.waits_for(p.name) if d in by_name)
+        ]
+        missing = [c for c in g.children if c not in by_name]
+        kind = g.kind.replace("_", " ")
+        out(f"◆  {g.name} ({kind}): {len(g.children)} plan(s), {len(done)} done")
+        if ready:
+            out(f"; can run now: {', '.join(ready)}")
+        if missing:
+            out(f"; not found: {', '.join(missing)}")
+        out("\n")
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

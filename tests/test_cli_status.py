@@ -153,3 +153,14 @@ def test_an_unchanged_warm_status_needs_neither_the_parser_nor_the_state_engine(
     warm = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert cold.stdout.strip() == "llmflow_tui.model.parse,llmflow_tui.model.state"
     assert warm.stdout.strip() == ""
+
+
+def test_table_lists_plans_of_plans(ws, capsys):
+    (ws / "work-space/GRAMMAPLAN_BIG.md").write_text(
+        "# GRAMMAPLAN: Big\n\n| Plan | Depends on |\n|---|---|\n"
+        "| PLAN_FOO | |\n| PLAN_BAR | PLAN_FOO |\n| PLAN_GONE | |\n"
+    )
+    assert main(["status", str(ws)]) == 0
+    out = capsys.readouterr().out
+    # FOO is not complete, so BAR cannot run yet; GONE has no PLAN anywhere.
+    assert "◆  BIG (grammaplan): 3 plan(s), 0 done; can run now: FOO; not found: GONE\n" in out

@@ -70,15 +70,26 @@ def achievement_brief(plan: Plan, a: Achievement) -> str:
 
 def plan_summary(plan: Plan) -> str:
     done, total = plan.progress
-    lines = [
-        f"# {plan.name}: {plan.title}",
-        "",
-        _kv("State", plan.state),
-        _kv("Progress", f"{done}/{total} approved"),
-        _kv("Group", plan.group_label or "-"),
-        _kv("Status", f"{plan.status_text or '-'} (as written in the PLAN)"),
-        _kv("Priority", plan.priority or "-"),
-    ]
+    if plan.orphan:
+        lines = [
+            f"# {plan.name} (orphan)",
+            "",
+            f"Files of feature {plan.name} with no PLAN_{plan.name}.md anywhere in the "
+            "workspace: shown for what they say, not counted as a plan.",
+            "",
+            _kv("State", plan.state),
+            _kv("Progress", f"{done}/{total} approved"),
+        ]
+    else:
+        lines = [
+            f"# {plan.name}: {plan.title}",
+            "",
+            _kv("State", plan.state),
+            _kv("Progress", f"{done}/{total} approved"),
+            _kv("Group", plan.group_label or "-"),
+            _kv("Status", f"{plan.status_text or '-'} (as written in the PLAN)"),
+            _kv("Priority", plan.priority or "-"),
+        ]
     if plan.markers:
         lines.append(_kv("Markers", ", ".join(plan.markers)))
     if plan.parent:

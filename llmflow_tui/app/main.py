@@ -552,7 +552,8 @@ class LlmflowApp(App):
         progress.now = self.now
         progress.show(self.visible_plans())
         errors, warnings = ws.problem_counts
-        achievements = sum(p.tally.total for p in ws.plans)
+        # As the tree's root counts them: plans' achievements, not orphans' or archives'.
+        achievements = sum(p.tally.total for p in ws.plans if not p.orphan and not p.archived)
         live = (" · watching" + (" (polling)" if self.poll else "")) if self.watch_enabled else ""
         self._update_topbar(
             f"{plan_census(ws.plans)} · {_n(achievements, 'achievement')}"
@@ -635,6 +636,10 @@ class LlmflowApp(App):
                 Text.assemble((f"{plan.name}: {plan.state}", "bold"), f" — {why}"), layout=False
             )
             preview.show(plan.name, plan_summary(plan))
+            return
+        if ref.kind == "file" and not ref.achievement and ref.path:  # the PLAN, parallel.json
+            details.update(Text.assemble((f"{plan.name}: ", "bold"), ref.path), layout=False)
+            self._read_preview(ws, ref.path)
             return
         a = plan.achievement(ref.achievement) if ref.achievement else None
         if a is None:

@@ -4,7 +4,7 @@ messages; none of them touches the filesystem or app state.
 | Pane | Shows |
 |---|---|
 | `PlanTree` | workspace → group → plan → achievement → SUBPLAN / EXECUTION_TASK / feedback |
-| `ProgressPane` | per plan: bar, approved/total, ready/running/blocked, needs-fix, stale, ETA |
+| `ProgressPane` | per plan: bar, approved/total, ready/running/in review/blocked, needs-fix, stale, ETA |
 | `DependencyView` | the selected plan's waves, blocked chains and critical path |
 | `PromptPreview` | the selected document or a generated brief, raw or rendered |
 | `KeyFooter` | the keys that apply now (Textual's `Footer`, rebuilt only when they change) |
@@ -107,12 +107,20 @@ def spans_text(parts: list[tuple[str, str]]) -> Text:
     return Text("".join(plain), spans=spans)
 
 
+NAME_LIMIT = 26  # a tree pane is ~40 columns: a long name must not push the counts out
+
+
+def short_name(name: str, limit: int = NAME_LIMIT) -> str:
+    """``name``, cut with "…" past ``limit`` (the details strip and preview show it whole)."""
+    return name if len(name) <= limit else name[: limit - 1] + "…"
+
+
 def plan_label(plan: Plan) -> Text:
     icon, style = PLAN_ICON.get(plan.state, ("?", ""))
     tally = plan.tally
     parts = [
         (f"{icon} ", style),
-        (plan.name, "bold" if plan.state != "not_started" else ""),
+        (short_name(plan.name), "bold" if plan.state != "not_started" else ""),
         (f"  {tally.approved}/{tally.total}", "dim"),
     ]
     if tally.needs_fix:
@@ -126,6 +134,14 @@ def plan_label(plan: Plan) -> Text:
     if plan.archived:
         parts.append((" [archived]", "dim"))
     return spans_text(parts)
+
+
+def plan_file_label(kind: str, rel: str) -> Text:
+    """A plan's own document under its node: the PLAN itself, its parallel.json."""
+    label = Text()
+    label.append(f"{kind} ", style="magenta")
+    label.append(rel.rsplit("/", 1)[-1], style="dim")
+    return label
 
 
 def achievement_label(a: Achievement) -> Text:
@@ -269,8 +285,11 @@ class PlanTree(Tree[NodeRef]):
     def show(self, root_label: str, plans: tuple[Plan, ...], grammaplans=()) -> None:
         """Show a snapshot; existing nodes are updated in place."""
         before = self.cursor_node.data if self.cursor_node is not None else None
+        anchor, row = self._screen_anchor() if self._plan_nodes else (None, 0)
         with self._batch():
             self._show(root_label, plans, grammaplans)
+        # A plan added or removed above the cursor shifts the lines: keep its row on screen.
+        self._keep_on_screen(anchor, row)
         # The item is gone (the tree keeps the cursor's line while the node on it changes):
         # what is highlighted is the selection now, and the other panes must follow it.
         self._tree_lines  # noqa: B018 — rebuild the line index the update invalidated
@@ -315,13 +334,13 @@ class PlanTree(Tree[NodeRef]):
                 node = parent.add(
                     plan_label(plan), data=NodeRef("plan", plan=plan.name), before=before
                 )
-                node.allow_expand = plan.tally.total > 0
+                node.allow_expand = plan.tally.total > 0 or bool(plan.path)
                 self._plan_nodes[plan.name] = node
             elif self._shown.get(plan.name) is not plan:
                 label = plan_label(plan)
                 if node.label != label:
                     node.set_label(label)
-                node.allow_expand = plan.tally.total > 0
+                node.allow_expand = plan.tally.total > 0 or bool(plan.path)
                 if node.is_expanded:
                     self._fill_plan(node, plan)
             self._shown[plan.name] = plan
@@ -414,8 +433,14 @@ class PlanTree(Tree[NodeRef]):
             (NodeRef("achievement", plan=plan.name, achievement=a.id), achievement_label(a), True)
             for a in plan.achievements
         ]
+        # The plan's own documents last: j from the plan still lands on its first achievement.
+        wanted += [
+            (NodeRef("file", plan=plan.name, path=rel), plan_file_label(kind, rel), False)
+            for kind, rel in (("PLAN", plan.path), ("parallel", plan.parallel_json))
+            if rel
+        ]
         nodes = reconcile(node, wanted)
-        for a, (ref, _label, _expand) in zip(plan.achievements, wanted, strict=True):
+        for a, (ref, _label, _expand) in zip(plan.achievements, wanted, strict=False):
             self._fill_files(nodes[ref], plan, a)
         self._filled[plan.name] = plan
 
@@ -452,7 +477,13 @@ class PlanTree(Tree[NodeRef]):
         if node is None or ref.kind == "plan":
             return node
         for anode in node.children:
-            if anode.data and anode.data.achievement == ref.achievement:
+            if anode.data == ref:
+                return anode  # a plan's own file (PLAN, parallel.json)
+            if (
+                anode.data
+                and anode.data.kind == "achievement"
+                and (anode.data.achievement == ref.achievement)
+            ):
                 if ref.kind == "achievement":
                     return anode
                 return next((c for c in anode.children if c.data == ref), None)
@@ -691,11 +722,11 @@ class ProgressPane(DataTable):
         ),
     ]
 
-    COLUMNS = ("plan", "progress", "ready", "run", "blkd", "fix", "stale", "ETA")
+    COLUMNS = ("plan", "progress", "ready", "run", "rev", "blkd", "fix", "stale", "ETA")
 
     # Fixed widths: an auto-width column re-measured after a cell was painted leaves that
     # cell cached at its old width (seen in real terminals as a clipped first row).
-    WIDTHS = {"ready": 5, "run": 3, "blkd": 4, "fix": 3, "stale": 5, "ETA": 4}
+    WIDTHS = {"ready": 5, "run": 3, "rev": 3, "blkd": 4, "fix": 3, "stale": 5, "ETA": 4}
 
     def on_mount(self) -> None:
         self.cursor_type = "row"
@@ -778,10 +809,13 @@ class ProgressPane(DataTable):
         self._fitted = plans
         name = max((len(p.name) for p in plans), default=4) + 3  # "✔? " icon
         digits = max((len(str(p.tally.total)) for p in plans), default=1)
-        progress = 8 + 2 + 2 * digits
+        progress = 6 + 2 + 2 * digits
         # Long names give way first: every column, ETA included, stays on screen.
         fixed = sum(self.WIDTHS.values()) + progress + 2 * self.cell_padding * len(self.COLUMNS)
-        room = self.scrollable_content_region.width - fixed
+        # Room as if the vertical scrollbar were there: rows added later bring it in, and a
+        # table fitted without it would then scroll sideways by a column.
+        width = self.size.width - self.styles.scrollbar_size_vertical
+        room = width - fixed
         wanted = {"plan": max(8, min(name, 28, room)), "progress": progress}
         changed = False
         for key, width in wanted.items():
@@ -810,9 +844,10 @@ def progress_row(p: Plan, now: float | None = None) -> tuple:
     icon, style = PLAN_ICON.get(p.state, ("?", ""))
     return (
         Text.assemble((f"{icon} ", style), p.name),
-        Text.assemble(bar(done, total, 8), f" {done}/{total}"),
+        Text.assemble(bar(done, total, 6), f" {done}/{total}"),
         str(len(p.ready)),
         str(running),
+        str(p.tally.review),
         str(blocked),
         Text(str(fix), style="red" if fix else "dim"),
         Text(str(stale), style="yellow" if stale else "dim"),

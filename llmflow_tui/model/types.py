@@ -171,15 +171,16 @@ class Tally:
     total: int = 0
     needs_fix: int = 0
     stale: int = 0
-    running: int = 0  # executing or awaiting review
+    running: int = 0  # executing
     blocked: int = 0
     approved_at: tuple[float, ...] = ()  # mtimes of the APPROVED files (velocity)
     hours_left: float | None = None  # estimated effort of the rest; None if one is unknown
     marks: frozenset[str] = frozenset()  # every achievement state and flag present (filter)
+    review: int = 0  # awaiting review
 
     @classmethod
     def of(cls, achievements: tuple[Achievement, ...]) -> Tally:
-        approved = needs_fix = stale = running = blocked = 0
+        approved = needs_fix = stale = running = blocked = review = 0
         stamps: list[float] = []
         hours: float | None = 0.0
         marks: set[str] = set()
@@ -196,8 +197,10 @@ class Tally:
                 hours = None if h is None or hours is None else hours + h
                 if state == NEEDS_FIX:
                     needs_fix += 1
-                elif state in (EXECUTING, AWAITING_REVIEW):
+                elif state == EXECUTING:
                     running += 1
+                elif state == AWAITING_REVIEW:
+                    review += 1
             if a.flags:
                 stale += STALE in a.flags
                 blocked += BLOCKED in a.flags
@@ -211,6 +214,7 @@ class Tally:
             tuple(sorted(stamps)),
             hours,
             frozenset(marks),
+            review,
         )
 
 

@@ -8,15 +8,20 @@ import time
 from pathlib import Path
 
 import pytest
-from wsbuilder import execution_md, make_workspace, plan_md, subplan_md
+from wsbuilder import execution_md, make_workspace, plan_md, subplan_md, write
 
 from llmflow_tui.app import main as app_main
 from llmflow_tui.app.main import LlmflowApp
-from llmflow_tui.app.panes import NodeRef, PlanTree, ProgressPane
+from llmflow_tui.app.panes import NodeRef, PlanTree, ProgressPane, PromptPreview
 from llmflow_tui.app.screens import ProblemsScreen
 
 NOW = time.mktime((2026, 11, 24, 12, 0, 0, 0, 0, -1))
 PLAN = "work-space/plans/X/PLAN_X.md"
+
+
+def achievement_nodes(plan_node) -> list:
+    """A plan node's achievements (its PLAN and parallel.json files come after them)."""
+    return [c for c in plan_node.children if c.data.kind == "achievement"]
 
 
 @pytest.fixture(autouse=True)
@@ -128,7 +133,9 @@ async def test_new_achievement_rebuilds_children_but_keeps_the_cursor(tmp_path):
             (root / PLAN).write_text(text)
 
         edit()
-        assert await wait_for(pilot, lambda: len(tree._plan_nodes["X"].children) == 3, again=edit)
+        assert await wait_for(
+            pilot, lambda: len(achievement_nodes(tree._plan_nodes["X"])) == 3, again=edit
+        )
         assert tree.cursor_node.data == NodeRef("achievement", plan="X", achievement="1.2")
         assert app.selected.achievement == "1.2"
 
@@ -723,7 +730,7 @@ async def test_expand_all_fills_in_steps_and_keys_work_meanwhile(tmp_path, monke
         await settled(app)
         await pilot.pause()
         assert expanded_and_filled(tree) and not filler_running(app)
-        assert all(len(node.children) == 5 for node in tree._plan_nodes.values())
+        assert all(len(achievement_nodes(node)) == 5 for node in tree._plan_nodes.values())
         # The j landed on P10's first achievement (expanded at once, being on screen), and
         # the cursor kept its place on screen while lines were added above it.
         ref = NodeRef("achievement", plan="P10", achievement="1.1")
@@ -777,9 +784,9 @@ async def test_a_live_update_during_expand_all_ends_in_the_new_state(tmp_path, m
             await settled(app)
         await pilot.pause()
         assert expanded_and_filled(tree) and len(tree._plan_nodes) == 59
-        assert len(tree._plan_nodes["P01"].children) == 7
-        assert len(tree._plan_nodes["P50"].children) == 7
-        assert len(tree._plan_nodes["P49"].children) == 5
+        assert len(achievement_nodes(tree._plan_nodes["P01"])) == 7
+        assert len(achievement_nodes(tree._plan_nodes["P50"])) == 7
+        assert len(achievement_nodes(tree._plan_nodes["P49"])) == 5
 
 
 async def test_collapse_all_moves_a_cursor_inside_a_plan_to_the_plan(tmp_path):
@@ -801,3 +808,50 @@ async def test_collapse_all_moves_a_cursor_inside_a_plan_to_the_plan(tmp_path):
         assert tree.cursor_node.data == NodeRef("plan", plan="P50")
         assert app.selected == NodeRef("plan", plan="P50")
         assert tree.cursor_line - tree.scroll_offset.y == row  # the plan where the cursor was
+
+
+async def test_a_plan_added_above_keeps_the_cursor_row_on_screen(tmp_path):
+    root = sixty_plans(tmp_path / "ws")
+    app = LlmflowApp(root, watch=True, now=NOW, cache=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        tree = app.query_one(PlanTree)
+        height = tree.scrollable_content_region.height
+        await pilot.press(*"j" * (height - 1))  # the last row on screen
+        cursor = tree.cursor_node
+        row = tree.cursor_line - tree.scroll_offset.y
+        assert row == height - 1
+        await pilot.pause(0.3)  # the watcher is up
+
+        def add() -> None:
+            write(root, "work-space/plans/A-FIRST/PLAN_A-FIRST.md", plan_md("A-FIRST"))
+
+        add()
+        assert await wait_for(pilot, lambda: "A-FIRST" in tree._plan_nodes, again=add)
+        await pilot.pause()
+        # The new plan sorts first, one line above: the highlighted plan stays where it was.
+        assert tree.cursor_node is cursor and app.selected == cursor.data
+        assert tree.cursor_line - tree.scroll_offset.y == row
+
+
+async def test_a_plans_own_documents_are_under_it_after_its_achievements(tmp_path):
+    root = small_workspace(tmp_path / "ws")
+    write(root, "work-space/plans/X/parallel.json", '{"achievements": []}')
+    app = LlmflowApp(root, watch=False, now=NOW, cache=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        tree = app.query_one(PlanTree)
+        await pilot.press("j", "enter", "j")  # X, expanded: j still lands on 1.1
+        assert app.selected == NodeRef("achievement", plan="X", achievement="1.1")
+        node = tree._plan_nodes["X"]
+        assert [str(c.label) for c in node.children[-2:]] == [
+            "PLAN PLAN_X.md",
+            "parallel parallel.json",
+        ]
+        tree.goto(node.children[-2])
+        await pilot.pause()
+        await settled(app)
+        await pilot.pause()
+        assert app.selected == NodeRef("file", plan="X", path=PLAN)
+        assert app.query_one(PromptPreview).text.startswith("# PLAN: X")
+        assert app.selected_file() == PLAN  # e edits the PLAN

@@ -5,10 +5,10 @@ from __future__ import annotations
 import dataclasses
 import time
 
-from wsbuilder import make_workspace, plan_md
+from wsbuilder import execution_md, make_workspace, plan_md
 
 from llmflow_tui.app.graph import critical_path
-from llmflow_tui.app.panes import eta, velocity
+from llmflow_tui.app.panes import ProgressPane, eta, progress_row, velocity
 from llmflow_tui.model import load
 
 DAY = 86400.0
@@ -78,3 +78,19 @@ def test_plan_waves_order_child_plans_by_their_dependencies(tmp_path, monkeypatc
     assert done == ["A"]
     assert waves == [["B", "D"], ["C"]]  # a plan that is not in the workspace does not block
     assert stuck == ["X", "Y"]
+
+
+def test_progress_row_counts_running_and_in_review_apart(tmp_path, monkeypatch):
+    monkeypatch.setenv("LLMFLOW_CACHE_DIR", str(tmp_path / "cache"))
+    ex = "work-space/plans/X/execution/EXECUTION_TASK_X"
+    make_workspace(
+        tmp_path / "ws",
+        {
+            "work-space/plans/X/PLAN_X.md": plan_md("X", [("1.1", "A"), ("1.2", "B")]),
+            f"{ex}_11_01.md": execution_md("X", "1.1"),  # in progress
+            f"{ex}_12_01.md": execution_md("X", "1.2", final_status="✅ Complete"),
+        },
+    )
+    plan = load(tmp_path / "ws", cache=False).plan("X")
+    row = dict(zip(ProgressPane.COLUMNS, progress_row(plan), strict=True))
+    assert (row["ready"], row["run"], row["rev"], row["blkd"]) == ("2", "1", "1", "0")

@@ -733,9 +733,13 @@ class LlmflowApp(App):
                 for a in plan.achievements:
                     files = a.subplans + tuple(x.path for x in a.executions) + a.feedback_files
                     if problem.path in files:
-                        tree.select_path(plan.name, a.id)  # the achievement the file belongs to
+                        # The file itself where the tree lists it, else its achievement.
+                        tree.select_path(plan.name, a.id, problem.path)
                         return
-                tree.select_path(plan.name)
+                if problem.path in (plan.path, plan.parallel_json):
+                    tree.select_path(plan.name, None, problem.path)
+                else:
+                    tree.select_path(plan.name)
                 return
             for plan in self.ws.plans:  # a folder: the plan it is in
                 folder = plan.folder and plan.folder.rstrip("/") + "/"

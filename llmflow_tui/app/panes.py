@@ -691,17 +691,35 @@ class PlanTree(Tree[NodeRef]):
             if y != self.scroll_offset.y:
                 self.scroll_to(y=y, animate=False, immediate=True)
 
-    def select_path(self, plan: str, achievement: str | None = None) -> None:
+    def select_path(
+        self, plan: str, achievement: str | None = None, path: str | None = None
+    ) -> None:
+        """Go to a plan, one of its achievements, or a file of either (shown in the tree)."""
         node = self._plan_nodes.get(plan)
         if node is None:
             return
-        if achievement:
+        if achievement or path:
             node.expand()
-            self._fill_plan(node, self._plans[plan])
+            if self._filled.get(plan) is not self._plans.get(plan) and plan in self._plans:
+                self._fill_plan(node, self._plans[plan])
+        if achievement:
             for child in node.children:
-                if child.data and child.data.achievement == achievement:
-                    node = child
-                    break
+                if child.data and child.data.kind == "achievement":
+                    if child.data.achievement == achievement:
+                        node = child
+                        break
+        if path:
+            target = next(
+                (
+                    c
+                    for c in node.children
+                    if c.data and c.data.kind == "file" and c.data.path == path
+                ),
+                None,
+            )
+            if target is not None:
+                node.expand()
+                node = target
         self.goto(node)
 
 

@@ -11,7 +11,13 @@ import pytest
 from wsbuilder import execution_md, make_workspace, plan_md, subplan_md
 
 from llmflow_tui.app.main import LlmflowApp
-from llmflow_tui.app.panes import DependencyView, PlanTree, ProgressPane, PromptPreview
+from llmflow_tui.app.panes import (
+    DependencyView,
+    NodeRef,
+    PlanTree,
+    ProgressPane,
+    PromptPreview,
+)
 from llmflow_tui.app.screens import HelpScreen, LogScreen, ProblemsScreen, SaveModal
 
 DEMO = Path(__file__).resolve().parents[2] / "llmflow_tui" / "demo"
@@ -228,13 +234,14 @@ async def test_problem_list_moves_and_shows_the_whole_problem():
         assert listing.cursor == 0
 
 
-async def test_problem_enter_jumps_to_its_plan():
+async def test_problem_enter_jumps_to_its_file():
     app = demo_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot)
-        await pilot.press("p", "enter")
+        await pilot.press("p", "enter")  # the first: an error in API-GATEWAY's parallel.json
         await pilot.pause()
-        assert app.selected.kind == "plan" and app.selected.plan == "API-GATEWAY"
+        path = "work-space/plans/API-GATEWAY/parallel.json"
+        assert app.selected == NodeRef("file", plan="API-GATEWAY", path=path)
 
 
 async def test_copy_and_save_preview(tmp_path):

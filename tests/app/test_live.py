@@ -449,7 +449,7 @@ async def test_enter_on_a_document_focuses_the_preview(tmp_path):
         assert app.query_one(PlanTree).has_focus
 
 
-async def test_a_problem_in_an_execution_file_jumps_to_its_achievement(tmp_path):
+async def test_a_problem_in_an_execution_file_jumps_to_that_file(tmp_path):
     root = small_workspace(tmp_path / "ws")
     # The header and the last Status line disagree: a warning about this file.
     (root / "work-space/plans/X/execution/EXECUTION_TASK_X_11_01.md").write_text(
@@ -464,7 +464,8 @@ async def test_a_problem_in_an_execution_file_jumps_to_its_achievement(tmp_path)
         app.screen.query_one("ProblemList").cursor = row
         await pilot.press("enter")
         await pilot.pause()
-        assert app.selected == NodeRef("achievement", plan="X", achievement="1.1")
+        path = "work-space/plans/X/execution/EXECUTION_TASK_X_11_01.md"
+        assert app.selected == NodeRef("file", plan="X", achievement="1.1", path=path)
 
 
 async def test_queued_snapshots_coalesce_into_one_repaint(tmp_path, monkeypatch):

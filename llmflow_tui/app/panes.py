@@ -1124,12 +1124,27 @@ class PromptPreview(Vertical):
         self.query_one(target).focus()
 
     def toggle_rendered(self) -> bool:
+        text, md = self.query_one("#preview-text"), self.query_one("#preview-md-scroll")
+        shown = md if self.rendered else text
+        # Keep the reading position: the same fraction of the other view (its lines differ).
+        fraction = shown.scroll_y / shown.max_scroll_y if shown.max_scroll_y else 0.0
         self.rendered = not self.rendered
-        self.query_one("#preview-text").display = not self.rendered
-        self.query_one("#preview-md-scroll").display = self.rendered
+        text.display = not self.rendered
+        md.display = self.rendered
         if self.rendered:
             self._render_markdown()
+        if fraction:
+            self._scroll_to_fraction(md if self.rendered else text, fraction, tries=10)
         return self.rendered
+
+    def _scroll_to_fraction(self, view, fraction: float, tries: int) -> None:
+        def apply() -> None:
+            if view.max_scroll_y:
+                view.scroll_to(y=round(fraction * view.max_scroll_y), animate=False)
+            elif tries > 0:  # the markdown is still being laid out
+                self.set_timer(0.05, lambda: self._scroll_to_fraction(view, fraction, tries - 1))
+
+        self.call_after_refresh(apply)
 
     def _render_markdown(self) -> None:
         if self._rendered_text == self.text:

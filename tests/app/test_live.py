@@ -856,3 +856,26 @@ async def test_a_plans_own_documents_are_under_it_after_its_achievements(tmp_pat
         assert app.selected == NodeRef("file", plan="X", path=PLAN)
         assert app.query_one(PromptPreview).text.startswith("# PLAN: X")
         assert app.selected_file() == PLAN  # e edits the PLAN
+
+
+async def test_markdown_toggle_keeps_the_reading_position(tmp_path):
+    many = [(f"{p}.{k}", f"Achievement number {p}.{k}") for p in range(1, 5) for k in range(1, 9)]
+    root = make_workspace(tmp_path / "ws", {PLAN: plan_md("X", many)})
+    app = LlmflowApp(root, watch=False, now=NOW, cache=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        tree = app.query_one(PlanTree)
+        await pilot.press("j", "enter")
+        tree.select_path("X", None, PLAN)  # the PLAN's own text
+        await settled(app)
+        await pilot.pause()
+        preview = app.query_one(PromptPreview)
+        area = preview.query_one("#preview-text")
+        area.scroll_end(animate=False)
+        await pilot.pause()
+        assert area.scroll_y > 0
+        await pilot.press("m")
+        md = preview.query_one("#preview-md-scroll")
+        assert await wait_for(pilot, lambda: md.max_scroll_y and md.scroll_y > md.max_scroll_y / 2)
+        await pilot.press("m")
+        assert await wait_for(pilot, lambda: area.scroll_y > area.max_scroll_y / 2)

@@ -111,8 +111,14 @@ NAME_LIMIT = 26  # a tree pane is ~40 columns: a long name must not push the cou
 
 
 def short_name(name: str, limit: int = NAME_LIMIT) -> str:
-    """``name``, cut with "…" past ``limit`` (the details strip and preview show it whole)."""
-    return name if len(name) <= limit else name[: limit - 1] + "…"
+    """``name`` cut to ``limit`` with "…" in the middle, keeping its start and its end
+    (FEATURE0012 and FEATURE0019 stay apart; the details strip shows it whole)."""
+    if len(name) <= limit:
+        return name
+    if limit < 3:
+        return name[:limit]
+    tail = (limit - 1) // 2
+    return name[: limit - 1 - tail] + "…" + name[len(name) - tail :]
 
 
 def plan_label(plan: Plan) -> Text:
@@ -772,6 +778,7 @@ class ProgressPane(DataTable):
             more = len(plans) - len(chosen)
             plans = tuple(p for p in plans if p.name in chosen)
         self._fit_columns(plans)
+        shown = getattr(self, "_shown", {})  # emptied by a change of the name's width
         seen = {"__more__"}
         if "__more__" in self.rows:
             self.remove_row("__more__")
@@ -779,7 +786,7 @@ class ProgressPane(DataTable):
             seen.add(p.name)
             if shown.get(p.name) is p:
                 continue  # unchanged plans keep the very same object across snapshots
-            row = progress_row(p, self.now)
+            row = progress_row(p, self.now, self._name_width)
             if p.name in self.rows:
                 for col, value in zip(self.COLUMNS, row, strict=True):
                     self.update_cell(p.name, col, value)
@@ -794,7 +801,7 @@ class ProgressPane(DataTable):
             self._reorder(plans)  # a plan came back, or the filter changed: the tree's order
         if more:
             label = Text(f"… {more} more", style="dim")
-            self.add_row(label, "", "", "", "", "", "", "", key="__more__")
+            self.add_row(label, *[""] * (len(self.COLUMNS) - 1), key="__more__")
         self._shown = shown
 
     def follow(self, plan: str) -> None:
@@ -806,9 +813,19 @@ class ProgressPane(DataTable):
         if row != self.cursor_row:
             self.move_cursor(row=row, animate=False, scroll=True)
 
+    _name_width: int | None = None  # room for a plan's name in its column
+
+    def on_show(self) -> None:
+        self.on_resize()  # at 80×24 the table is fitted while hidden, then shown by a key
+
     def on_resize(self) -> None:
-        if getattr(self, "_fitted", None) is not None:
-            self._fit_columns(self._fitted)
+        fitted = getattr(self, "_fitted", None)
+        if fitted is not None:
+            before = self._name_width
+            self._fit_columns(fitted)
+            if self._name_width != before:
+                self._shown = {}  # names are cut to the column: write the rows again
+                self.show(fitted)
 
     def _reorder(self, plans: tuple[Plan, ...]) -> None:
         """Rows in the order of ``plans`` (new rows are added at the end), cursor kept."""
@@ -835,6 +852,10 @@ class ProgressPane(DataTable):
         width = self.size.width - self.styles.scrollbar_size_vertical
         room = width - fixed
         wanted = {"plan": max(8, min(name, 28, room)), "progress": progress}
+        name_width = wanted["plan"] - 3  # the state icon and its space
+        if name_width != self._name_width:
+            self._name_width = name_width
+            self._shown = {}  # rows written for another width are written again
         changed = False
         for key, width in wanted.items():
             column = self.columns.get(ColumnKey(key))
@@ -855,13 +876,14 @@ def bar(done: int, total: int, width: int = 10) -> Text:
     return t
 
 
-def progress_row(p: Plan, now: float | None = None) -> tuple:
+def progress_row(p: Plan, now: float | None = None, name_width: int | None = None) -> tuple:
     done, total = p.progress
     running, blocked = p.tally.running, p.tally.blocked
     fix, stale = p.tally.needs_fix, p.tally.stale
     icon, style = PLAN_ICON.get(p.state, ("?", ""))
+    name = short_name(p.name, name_width) if name_width else p.name
     return (
-        Text.assemble((f"{icon} ", style), p.name),
+        Text.assemble((f"{icon} ", style), name),
         Text.assemble(bar(done, total, 6), f" {done}/{total}"),
         str(len(p.ready)),
         str(running),

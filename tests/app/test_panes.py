@@ -94,3 +94,12 @@ def test_progress_row_counts_running_and_in_review_apart(tmp_path, monkeypatch):
     plan = load(tmp_path / "ws", cache=False).plan("X")
     row = dict(zip(ProgressPane.COLUMNS, progress_row(plan), strict=True))
     assert (row["ready"], row["run"], row["rev"], row["blkd"]) == ("2", "1", "1", "0")
+
+
+def test_a_long_name_is_cut_in_the_middle():
+    from llmflow_tui.app.panes import short_name
+
+    assert short_name("FEATURE0012", 9) == "FEAT…0012"
+    assert short_name("FEATURE0019", 9) != short_name("FEATURE0012", 9)
+    assert short_name("API-GATEWAY", 26) == "API-GATEWAY"
+    assert len(short_name("GRAPHRAG-OBSERVABILITY-VALIDATION", 26)) == 26

@@ -153,12 +153,19 @@ PATHS = [
     "work-space/plans/BIG-H/PLAN_BIG-H.md",
     "work-space/plans/X-H/PLAN_X-H.md",
     "work-space/execution/EXECUTION_TASK_H_11_01.md",
+    # archives: an archived plan, archived runs and SUBPLANs, a name outside the grammar
+    "documentation/archive/h/PLAN_H.md",
+    "documentation/archive/h/EXECUTION_TASK_H_11_01.md",
+    "work-space/plans/F/subplans/SUBPLAN_F_11_ARCHIVED.md",
+    "work-space/plans/F/execution/EXECUTION_TASK_F_11_02_ARCHIVED.md",
+    "work-space/plans/F/execution/EXECUTION_TASK_F_EXAMPLE_01.md",
 ]
 DIR_TARGETS = [
     "work-space/plans/F/execution",
     "work-space/plans/a_paused/G",
     "work-space/plans/H",
     "work-space/plans/BIG-H",
+    "documentation/archive",
 ]
 BODIES = [
     execution_md("F", "1.1", final_status="✅ Complete"),

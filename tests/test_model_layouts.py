@@ -341,11 +341,15 @@ def test_grammaplan_dependency_cells_may_number_the_plans_of_the_table(tmp_path)
             },
         },
     )
-    (gp,) = load(tmp_path, cache=False, now=NOW).grammaplans
+    ws = load(tmp_path, cache=False, now=NOW)
+    (gp,) = ws.grammaplans
     assert gp.waits_for("ONE") == ()
     assert gp.waits_for("TWO") == ("ONE",) and gp.waits_for("THREE") == ("ONE",)
     assert gp.waits_for("FOUR") == ("TWO", "THREE")
     assert gp.waits_for("FIVE") == ("ONE", "TWO")  # there is no ninth row
+    # The Progress column lags the files like any counter: reported where it is off.
+    lagging = [(p.line, p.message) for p in ws.problems if "the table says" in p.message]
+    assert lagging == [(5, "the table says ONE is at 87.5%; the files say 0/2 approved")]
 
 
 def test_mangled_names_in_subplan_table_are_unescaped(tmp_path):

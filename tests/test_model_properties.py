@@ -190,6 +190,8 @@ BODIES = [
     plan_md("G", header="**Parent GrammaPlan**: GRAMMAPLAN_NONE.md"),
     "# GRAMMAPLAN: Big\n\n| Plan | Depends on |\n|---|---|\n| PLAN_F | PLAN_G |\n"
     "| PLAN_G | PLAN_F |\n| PLAN_Q | PLAN_H |\n",
+    # a Progress column, compared with the plans' files (it changes with an APPROVED file)
+    "# GRAMMAPLAN: Big\n\n| Plan | Progress |\n|---|---|\n| PLAN_F | 50% |\n| PLAN_G | 1/2 |\n",
 ]
 steps = st.lists(
     st.one_of(
@@ -232,6 +234,13 @@ steps = st.lists(
         ("delete", "work-space/plans/H/PLAN_H.md", ""),
         ("write", "work-space/plans/X-H/PLAN_X-H.md", BODIES[4]),
         ("rmdir", "work-space/plans/BIG-H", ""),
+    ]
+)
+# An approval moves a plan's progress: a GRAMMAPLAN's Progress column is compared again.
+@example(
+    steps=[
+        ("write", "work-space/GRAMMAPLAN_BIG.md", BODIES[-1]),
+        ("write", "work-space/plans/F/execution/feedbacks/APPROVED_11.md", "# APPROVED\n"),
     ]
 )
 def test_apply_equals_load(steps):

@@ -102,6 +102,8 @@ class Doc:
     children: tuple[str, ...] = ()  # GRAMMAPLAN: child plan features
     # GRAMMAPLAN: (child, the plans it depends on) from a dependency column of its table
     child_deps: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # GRAMMAPLAN: (child, line, the table's Progress cell, its percent) — a counter that lags
+    child_progress: tuple[tuple[str, int, str, float], ...] = ()
     plan: PlanInfo | None = None
     parallel: ParallelInfo | None = None
     problems: tuple[Problem, ...] = field(default_factory=tuple)
@@ -274,7 +276,7 @@ def _summarise(
     if kind == N.PLAN:
         kw["plan"] = parse_plan(ref.rel, text, fences, lines, header, title_line, problems, heads)
     if kind in (N.GRAMMAPLAN, N.NORTH_STAR):
-        kw["children"], kw["child_deps"] = _children(text, fences)
+        kw["children"], kw["child_deps"], kw["child_progress"] = _children(text, fences, lines)
     # Dates matter for staleness, which only executions have.
     date = latest_date(text) if kind == N.EXECUTION else None
     return Doc(
@@ -762,14 +764,19 @@ def _plan_refs(cell: str) -> list[str]:
 
 
 def _children(
-    text: str, fences: Fences
-) -> tuple[tuple[str, ...], tuple[tuple[str, tuple[str, ...]], ...]]:
+    text: str, fences: Fences, lines=None
+) -> tuple[
+    tuple[str, ...],
+    tuple[tuple[str, tuple[str, ...]], ...],
+    tuple[tuple[str, int, str, float], ...],
+]:
     """Child plans named in the tables of a GRAMMAPLAN (or NORTH_STAR), and the plans each
     depends on where a table has a dependency column ("Depends on", "Dependencies",
     "Blocked by") or a "Blocks" column (FORMAT §10). A dependency cell may name plans or
     number them by their row in the table ("Awaits PLAN 1", "PLAN 2, 3")."""
     found: list[str] = []
     deps: dict[str, list[str]] = {}
+    progress: list[tuple[str, int, str, float]] = []
     table: list[tuple[str | None, list[str], str, list[str], str]] = []
 
     def close_table() -> None:
@@ -785,7 +792,7 @@ def _children(
                     deps.setdefault(blocked, []).append(child)
         table.clear()
 
-    dep_col = blocks_col = None
+    dep_col = blocks_col = progress_col = None
     last_end = -1
     for m in iter_outside(_TABLE_ROW, text, fences):
         if last_end >= 0 and text.count("\n", last_end, m.start()) > 1:
@@ -801,6 +808,9 @@ def _children(
             close_table()
             dep_col = next((i for i, c in enumerate(cells) if _DEP_HEADER.search(c)), None)
             blocks_col = next((i for i, c in enumerate(cells) if _BLOCKS_HEADER.search(c)), None)
+            progress_col = next(
+                (i for i, c in enumerate(cells) if c.strip("* ").casefold() == "progress"), None
+            )
             continue
         child = None
         for i, refs in enumerate(refs_by_cell):
@@ -809,6 +819,11 @@ def _children(
                 break
         for refs in refs_by_cell:
             found.extend(refs)
+        if child is not None and _has(cells, progress_col):
+            pct = _percent(cells[progress_col])
+            if pct is not None:
+                line = lines.number(m.start()) if lines is not None else 0
+                progress.append((child, line, cells[progress_col], pct))
         dep = (refs_by_cell[dep_col], cells[dep_col]) if _has(cells, dep_col) else ([], "")
         blocks = (
             (refs_by_cell[blocks_col], cells[blocks_col]) if _has(cells, blocks_col) else ([], "")
@@ -816,7 +831,22 @@ def _children(
         table.append((child, *dep, *blocks))
     close_table()
     edges = tuple((child, tuple(dict.fromkeys(ds))) for child, ds in deps.items() if ds)
-    return tuple(dict.fromkeys(found)), edges
+    return tuple(dict.fromkeys(found)), edges, tuple(progress)
+
+
+_PERCENT = re.compile(r"(\d{1,3}(?:\.\d+)?)\s*%")
+_FRACTION = re.compile(r"\b(\d{1,4})\s*/\s*(\d{1,4})\b")
+
+
+def _percent(cell: str) -> float | None:
+    """A Progress cell as a percent: "87.5%", "6/7", "✅ 100%"; None if it says neither."""
+    m = _PERCENT.search(cell)
+    if m:
+        return float(m.group(1))
+    m = _FRACTION.search(cell)
+    if m and int(m.group(2)):
+        return 100.0 * int(m.group(1)) / int(m.group(2))
+    return None
 
 
 def _has(cells: list[str], i: int | None) -> bool:

@@ -1169,6 +1169,21 @@ class Workspace:
                         problems.append(
                             Problem(rel, None, WARNING, f"child plan PLAN_{child}.md not found")
                         )
+                for child, line, cell, pct in doc.child_progress:
+                    plan = self._by_name.get(child)
+                    if plan is None or not plan.progress[1]:
+                        continue
+                    done, total = plan.progress
+                    if abs(pct - 100.0 * done / total) >= 10:
+                        problems.append(
+                            Problem(
+                                rel,
+                                line or None,
+                                WARNING,
+                                f"the table says {child} is at {cell}; the files say "
+                                f"{done}/{total} approved",
+                            )
+                        )
                 for child, deps in doc.child_deps:
                     for dep in deps:
                         if dep not in self._by_name:
@@ -1284,6 +1299,9 @@ class Workspace:
                 files = files.set(rel, ref)
                 docs[rel] = read_doc(root_s, ref, st.st_size, st.st_mtime_ns)
                 touched.add(rel)
+                continue
+            if not is_dir and rel in files:
+                drop(rel)  # a file we knew vanished: no subtree to look through
                 continue
             # A folder (re)appeared or vanished, or a file vanished: redo that subtree.
             prefix = rel + "/" if rel else ""
@@ -1498,8 +1516,9 @@ def _plan_folder_of(ref: N.FileRef | None) -> tuple[str, str] | None:
 def _outline(derived: tuple | None) -> tuple | None:
     """What of a derived plan the workspace-wide assembly depends on."""
     plan = derived[0] if derived is not None else None
-    # The path too: "parent … not found" problems point at the PLAN file.
-    return None if plan is None else (plan.name, plan.parent, plan.path)
+    # The path too: "parent … not found" problems point at the PLAN file; the progress:
+    # a GRAMMAPLAN table's Progress column is compared with it.
+    return None if plan is None else (plan.name, plan.parent, plan.path, plan.progress)
 
 
 def _counts(problems: Iterable[Problem]) -> tuple[int, int]:

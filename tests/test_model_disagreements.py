@@ -324,3 +324,22 @@ def test_recorded_statuses_that_agree_with_the_files_are_not_reported(tmp_path):
     root = make_workspace(tmp_path, {PLAN: plan_md("FOO"), PJ: pj, **approved("11")})
     ws = load(root, cache=False, now=NOW)
     assert problems_about(ws, "records") == []
+
+
+def test_an_unknown_id_in_the_plans_dependencies_is_reported_when_parallel_json_decides(
+    tmp_path,
+):
+    plan = TIMED_PLAN.replace("- **Dependencies**: 3.2", "- **Dependencies**: 3.2, 9.9")
+    root = timed_workspace(tmp_path, timed_parallel_json())
+    (root / PLAN).write_text(plan)
+    ws = load(root, cache=False, now=NOW)
+    assert ws.plan("FOO").achievement("3.3").dependencies == ("2.1",)
+    assert problems_about(ws, "unknown achievement 9.9") == [
+        (
+            PLAN,
+            line_of(plan, "- **Dependencies**: 3.2, 9.9"),
+            "warning",
+            "achievement 3.3 depends on unknown achievement 9.9 "
+            "(not used: parallel.json's dependencies are)",
+        )
+    ]

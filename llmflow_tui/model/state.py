@@ -277,6 +277,19 @@ def build_plan(
                     )
                 )
                 ds.remove(dep)
+    for aid in sorted(pj_deps, key=id_key):  # the PLAN's own line still names a wrong id
+        e = entries[aid]
+        for dep in plan_deps[aid]:
+            if dep not in entries:
+                problems.append(
+                    Problem(
+                        plan_rel or "",
+                        e.deps_line or e.line or None,
+                        WARNING,
+                        f"achievement {aid} depends on unknown achievement {dep} "
+                        "(not used: parallel.json's dependencies are)",
+                    )
+                )
     # Where the PLAN and parallel.json disagree, say so once per achievement. Edges one side
     # only implies through others (a Blocks line that repeats a chain) are no disagreement.
     known_plan = {aid: [d for d in ds if d in entries] for aid, ds in plan_deps.items()}

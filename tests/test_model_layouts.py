@@ -577,3 +577,22 @@ def test_a_cut_short_file_follows_its_plan_as_it_comes_and_goes(tmp_path):
     assert not any("cut short" in p.message for p in ws.problems)
     assert ws == load(tmp_path, cache=False, now=NOW)
     assert ws.to_json() == load(tmp_path, cache=False, now=NOW).to_json()
+
+
+def test_a_plan_folder_renamed_away_from_its_plan_is_reported(tmp_path):
+    make_workspace(
+        tmp_path,
+        {
+            "work-space/plans/RENAMED/PLAN_API-GATEWAY.md": plan_md("API-GATEWAY"),
+            "work-space/plans/RENAMED/subplans/SUBPLAN_API-GATEWAY_11.md": subplan_md(
+                "API-GATEWAY", "1.1"
+            ),
+            # A group holding a loose PLAN is no such thing.
+            "work-space/plans/a_paused/PLAN_LOOSE.md": plan_md("LOOSE"),
+        },
+    )
+    ws = load(tmp_path, cache=False, now=NOW)
+    assert ws.plan("API-GATEWAY").achievement("1.1").state == "subplan_ready"
+    (p,) = [p for p in ws.problems if "is not named" in p.message]
+    assert p.path == "work-space/plans/RENAMED/PLAN_API-GATEWAY.md"
+    assert "the folder RENAMED/ holds this plan's subplans/" in p.message

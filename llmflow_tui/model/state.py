@@ -131,6 +131,28 @@ def build_plan(
         return None, tuple(sorted(set(problems), key=_problem_key)), float("inf")
     orphan = plan_doc is None
     info = plan_doc.plan if plan_doc is not None else None
+    if plan_doc is not None and not nested_folder and plan_doc.ref.parent:
+        # A plan folder renamed away from its PLAN's name: its SUBPLANs and tasks still find
+        # the plan by their names, but it reads as a group and its feedback files are lost.
+        here = plan_doc.ref.parent + "/"
+        inside = [
+            d
+            for d in docs
+            if d.ref.kind in (N.SUBPLAN, N.EXECUTION)
+            and d.ref.rel.startswith((here + "subplans/", here + "execution/"))
+        ]
+        if inside:
+            folder = plan_doc.ref.parent.rsplit("/", 1)[-1]
+            problems.append(
+                Problem(
+                    plan_doc.ref.rel,
+                    None,
+                    WARNING,
+                    f"the folder {folder}/ holds this plan's subplans/ and execution/ but is not "
+                    f"named {feature}/: it is read as a group, and feedback files in it are not "
+                    "counted (name the folder like its PLAN)",
+                )
+            )
     parallel_doc = None
     if plan_doc is not None:
         pfolder = plan_doc.ref.parent

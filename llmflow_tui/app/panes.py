@@ -13,6 +13,7 @@ messages; none of them touches the filesystem or app state.
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from collections import deque
 from contextlib import contextmanager
@@ -608,6 +609,17 @@ class PlanTree(Tree[NodeRef]):
         first; and expanded together at the end, since each step that adds lines makes the
         tree rebuild all its lines. A live update may remove, replace or change plans
         between steps: each step looks them up afresh, and the last refills changed ones."""
+        # Tens of thousands of new nodes would set off full GC passes, each walking every
+        # node made so far while keys wait: collect once, at the end, instead.
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            await self._expand_steps()
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    async def _expand_steps(self) -> None:
         on_screen, rest = self._plans_by_distance()
         if sum(p.tally.total for p in self._plans.values()) > 4 * self.EXPAND_STEP:
             self.notify(f"expanding {len(on_screen) + len(rest):,} plans…", timeout=3)

@@ -163,17 +163,13 @@ def _print_plans_of_plans(ws, out) -> None:
     if not ws.grammaplans:
         return
     out("\n   PLANS OF PLANS\n")
+    from .model.types import plan_waves
+
     by_name = {p.name: p for p in ws.plans}
-    done_states = ("complete", "complete_unverified")
     for g in ws.grammaplans:
-        kids = [by_name[c] for c in g.children if c in by_name]
-        done = [p.name for p in kids if p.state in done_states]
-        ready = [
-            p.name
-            for p in kids
-            if p.state not in done_states
-            and all(by_name[d].state in done_states for d in g.waits_for(p.name) if d in by_name)
-        ]
+        waits = {c: g.waits_for(c) for c in g.children}
+        done, waves, _stuck = plan_waves(g.children, waits, by_name)
+        ready = waves[0] if waves else []
         missing = [c for c in g.children if c not in by_name]
         kind = g.kind.replace("_", " ")
         out(f"◆  {g.name} ({kind}): {len(g.children)} plan(s), {len(done)} done")

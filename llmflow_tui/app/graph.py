@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import threading
 
-from ..model.types import Plan
+# Plans of plans (level 1 of parallel work) are worked out in the model: status prints them too.
+from ..model.types import DONE_PLAN_STATES, Plan, plan_waves  # noqa: F401
 
 _networkx = threading.Event()
 
@@ -70,32 +71,3 @@ def blocked_chain(plan: Plan, achievement_id: str) -> list[str]:
         return memo[aid]
 
     return chain(achievement_id, frozenset({achievement_id}))
-
-
-DONE_PLAN_STATES = ("complete", "complete_unverified")
-
-
-def plan_waves(
-    children: tuple[str, ...],
-    waits_for: dict[str, tuple[str, ...]],
-    plans: dict[str, Plan],
-) -> tuple[list[str], list[list[str]], list[str]]:
-    """Cross-plan parallel work (FORMAT §10, level 1): the child plans already done, then the
-    rest in waves (each wave can run at once once the waves before it are done), then any
-    left over because they wait on each other in a cycle. Dependencies on plans that are not
-    in the workspace are left to the problems list."""
-    known = [c for c in children if c in plans]
-    done = [c for c in known if plans[c].state in DONE_PLAN_STATES]
-    placed = set(done)
-    remaining = [c for c in known if c not in placed]
-    waves: list[list[str]] = []
-    while remaining:
-        wave = [
-            c for c in remaining if all(d in placed or d not in plans for d in waits_for.get(c, ()))
-        ]
-        if not wave:
-            break
-        waves.append(wave)
-        placed.update(wave)
-        remaining = [c for c in remaining if c not in placed]
-    return done, waves, remaining

@@ -148,7 +148,7 @@ def build_plan(
                     plan_doc.ref.rel,
                     None,
                     WARNING,
-                    f"the folder {folder}/ holds this plan's subplans/ and execution/ but is not "
+                    f"the folder {folder}/ holds this plan's subplans/ or execution/ but is not "
                     f"named {feature}/: it is read as a group, and feedback files in it are not "
                     "counted (name the folder like its PLAN)",
                 )

@@ -246,16 +246,14 @@ def derive_unit(
     folders = sorted(
         (N.archived_by_path(f + "/x"), f.count("/"), f) for f in folders_by_feature.get(unit, ())
     )
-    from .state import build_plan
+    from .state import _problem_key, build_plan
 
     plan, problems, valid_until = build_plan(
         unit, unit_docs, settings, folders[0][2] if folders else None
     )
     cut = _cut_short_problems(unit, unit_docs, [f for _a, _d, f in folders])
     if cut:
-        problems = tuple(
-            sorted({*problems, *cut}, key=lambda p: (p.path, p.line or 0, p.severity, p.message))
-        )
+        problems = tuple(sorted({*problems, *cut}, key=_problem_key))  # as build_plan sorts
     return plan, problems, valid_until
 
 

@@ -397,6 +397,22 @@ def test_archive_location_in_a_section_or_written_with_dot_slash(tmp_path):
         assert one.state == "not_started" and one.subplan is None and len(one.subplans) == 1
 
 
+def test_archive_location_written_inside_a_sentence_is_not_one(tmp_path):
+    # Only a line that starts with the key names the archive; prose that quotes it does not.
+    prose = "\nWhen done, set the **Archive Location**: `work-space/plans/CL/later/` field.\n"
+    make_workspace(
+        tmp_path,
+        {
+            "work-space/plans/CL/PLAN_CL.md": plan_md("CL", [("1.1", "One")]) + prose,
+            "work-space/plans/CL/later/SUBPLAN_CL_11.md": subplan_md("CL", "1.1"),
+        },
+    )
+    one = load(tmp_path, cache=False, now=NOW).plan("CL").achievement("1.1")
+    assert (
+        one.state == "subplan_ready" and one.subplan == "work-space/plans/CL/later/SUBPLAN_CL_11.md"
+    )
+
+
 def test_a_plan_folder_named_plan_underscore_feature(tmp_path):
     # work-space/plans/PLAN_A/PLAN_A.md: a layout some workspaces use (see the case study).
     make_workspace(

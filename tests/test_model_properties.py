@@ -472,12 +472,31 @@ def test_the_raw_walk_prefilter_keeps_every_methodology_name(parts, ext, folder)
         max_size=30,
     )
 )
-def test_the_one_pass_scan_finds_the_same_fences_and_headings(lines):
-    from llmflow_tui.model.text import fences_and_headings, find_fences, headings
+def test_fences_and_headings_match_a_line_by_line_reading(lines):
+    import re
 
+    from llmflow_tui.model.text import fences_and_headings
+
+    # The reference: CommonMark's rule read one line at a time, as a person would.
     text = "\n".join(lines)
-    fences = find_fences(text)
-    assert fences_and_headings(text) == (fences, headings(text, fences))
+    spans, heads, open_at, offset = [], [], None, 0
+    for line in text.split("\n"):
+        fence = re.match(r"[ \t]{0,3}(`{3,}|~{3,})(.*)", line)
+        if open_at is None and fence and not (fence[1][0] == "`" and "`" in fence[2]):
+            open_at, char, size = offset, fence[1][0], len(fence[1])
+        elif open_at is not None and fence and fence[1][0] == char and len(fence[1]) >= size:
+            if not fence[2].strip():
+                spans.append((open_at, offset + len(line)))
+                open_at = None
+        elif open_at is None and (h := re.match(r"(#{1,6})[ \t]+(.*)", line)):
+            heads.append((len(h[1]), h[2].rstrip(" \t#").strip(), offset, offset + len(line)))
+        offset += len(line) + 1
+    if open_at is not None:
+        spans.append((open_at, len(text) + 1))
+    fences, found = fences_and_headings(text)
+    assert list(zip(fences.starts, fences.ends, strict=True)) == spans
+    assert fences.unclosed_at == open_at
+    assert found == heads
 
 
 @pytest.mark.parametrize(

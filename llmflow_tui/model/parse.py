@@ -17,6 +17,7 @@ from .text import (
     Lines,
     StatusLine,
     decode,
+    decode_checked,
     fences_and_headings,
     find_fences,
     first_line,
@@ -159,8 +160,8 @@ def read_doc(root: str, ref: N.FileRef, size: int, mtime_ns: int) -> Doc:
                 f"huge file: only the first {N_MAX // (1024 * 1024)} MB are read",
             )
         )
-    text = decode(data)
-    if "\ufffd" in text and "\ufffd".encode() not in data:
+    text, replaced = decode_checked(data)
+    if replaced:
         problems.append(
             Problem(ref.rel, None, WARNING, "invalid UTF-8: undecodable bytes were replaced")
         )
@@ -321,6 +322,8 @@ def _archive_location(header_value: str, text: str, fences, sections) -> str | N
     if header_value and (path := _archive_path(header_value)):
         return path
     for m in iter_outside(_ARCHIVE_KEY, text, fences):
+        if text[text.rfind("\n", 0, m.start()) + 1 : m.start()].strip(" \t>*-"):
+            continue  # not at the start of its line
         if path := _archive_path(m.group(1)):
             return path
     for sec in sections:
@@ -355,8 +358,9 @@ _INDEX_ENTRY = re.compile(
     r"[ \t]*(?:[-*+]|\d+\.)[ \t]+(?:\[[ xX]\][ \t]+)?(?:[^\w\n*\[]*[ \t]*)?\**"
     r"Achievement[ \t]+(\d{1,3}\.\d{1,3})(?!\.?\d|/)\**[ \t]*(?:[:\-–—]\**[ \t]*(.*))?$",
 )
+# "\n"-led, not ^-anchored: sre tries a literal-led pattern only where the literal is.
 _FIELD = re.compile(
-    r"^[ \t]*(?:[-*+][ \t]+)?\**[ \t]*(Effort|Estimated Effort|Estimated Time|Time|Success"
+    r"\n[ \t]*(?:[-*+][ \t]+)?\**[ \t]*(Effort|Estimated Effort|Estimated Time|Time|Success"
     r"|Success Criteria|Deliverables?|What|Goal|Purpose|Files|Tests|Status|Dependencies"
     r"|Depends On|Blocks|Priority)[ \t]*(?::\**|\**[ \t]*:)[ \t]*(.*)$",
     re.M | re.I,
@@ -364,11 +368,13 @@ _FIELD = re.compile(
 _HINT_WORDS = re.compile(r"(?:depends on|prerequisites?|after|requires|needs|builds on)\b", re.I)
 _ACH_REF = re.compile(r"Achievements?[ \t]+(\d{1,3}\.\d{1,3})(?!\.?\d|/)")
 # "**Archive Location**: path" anywhere (header or an "Archive Location" section).
-_ARCHIVE_KEY = re.compile(r"^[ \t>*-]*\*\*Archive Location\*\*[ \t]*:?\**[ \t]*(.*)$", re.M | re.I)
+# Led by the literal "**" (sre scans for it in C); what leads it on its line is checked after.
+_ARCHIVE_KEY = re.compile(r"\*\*Archive Location\*\*[ \t]*:?\**[ \t]*(.*)$", re.M | re.I)
 _PLAN_TITLE = re.compile(r"#[ \t]*(?:[^\w\s]+[ \t]*)?PLAN[ \t]*[:\-–—]", re.I)
 _PROGRESS = re.compile(r"\*\*Progress\*\*[ \t]*:[ \t]*\**[ \t]*(\d+)[ \t]*/[ \t]*(\d+)")
+# Without the optional "⏳ **" lead: a pattern that starts optionally is tried everywhere.
 _NEXT_PTR = re.compile(
-    r"(?:⏳[ \t]*)?\**Next\**[ \t]*(?:\**[ \t]*:\**)[^\n]*?Achievement[ \t]+(\d{1,3}\.\d{1,3})(?!\.?\d|/)",
+    r"Next\**[ \t]*(?:\**[ \t]*:\**)[^\n]*?Achievement[ \t]+(\d{1,3}\.\d{1,3})(?!\.?\d|/)",
     re.I,
 )
 _NEXT_ARROW = re.compile(
@@ -379,7 +385,7 @@ _EFFORT_TAIL = re.compile(
     r"(?:h|hrs?|hours?|m|mins?|minutes?|d|days?)\s*\)\s*$",
     re.I,
 )
-_DONE_WORDS = re.compile(r"\**\s*(?:✅\s*)?\**\s*\b(?:COMPLETE|COMPLETED|DONE)\b\**", re.I)
+_DONE_WORDS = re.compile(r"\b(?:COMPLETE|COMPLETED|DONE)\b", re.I)
 
 
 _CHECKBOX_OR_NUMBER = re.compile(r"[ \t]*(?:[-*+][ \t]+\[[ xX]\]|\d)")
@@ -576,14 +582,14 @@ def parse_plan(
     if handoffs:
         s = handoffs[-1]
         end = next((t.start for t in secs if t.start > s.start and t.level <= 2), len(text))
-        for rx in (_NEXT_PTR, _NEXT_ARROW):
-            m = next(iter_outside(rx, text, fences, s.body, end), None)
-            if m:
-                handoff_next = _norm_id(m.group(1))
-                handoff_line = lines.number(m.start())
-                break
+        m = next(iter_outside(_NEXT_PTR, text, fences, s.body, end), None)
+        if m is None:
+            m = _arrow_next(text, fences, s.body, end)
+        if m:
+            handoff_next = _norm_id(m.group(1))
+            handoff_line = lines.number(m.start())
     if handoff_next is None:
-        m = next(iter_outside(_NEXT_ARROW, text, fences), None)
+        m = _arrow_next(text, fences)
         if m:
             handoff_next = _norm_id(m.group(1))
             handoff_line = lines.number(m.start())
@@ -619,6 +625,22 @@ def parse_plan(
         is_plan_title,
         tuple(tracking),
     )
+
+
+def _arrow_next(text: str, fences: Fences, start: int = 0, end: int | None = None):
+    """The first "Achievement X.Y … ← NEXT" outside fences in ``text[start:end]``. Only the
+    lines with an arrow are tried: the pattern itself would be tried at every character."""
+    stop = len(text) if end is None else end
+    pos = text.find("←", start, stop)
+    while pos != -1:
+        ls = max(start, text.rfind("\n", 0, pos) + 1)
+        le = text.find("\n", pos, stop)
+        le = stop if le == -1 else le
+        m = next(iter_outside(_NEXT_ARROW, text, fences, ls, le), None)
+        if m is not None:
+            return m
+        pos = text.find("←", le, stop)
+    return None
 
 
 _TRACKED = re.compile(
@@ -687,7 +709,7 @@ def _definition(
             # Its own id in prose ("1.1 (which 1.2 extends)") is not an edge.
             found = tuple(dict.fromkeys(i for i in ids_in(value) if i != aid))
             if deps is None:
-                deps_line = lines.number(m.start())
+                deps_line = lines.number(m.start() + 1)
             deps = found if deps is None else tuple(dict.fromkeys(deps + found))
         elif key == "Blocks":
             blocks.extend(i for i in ids_in(value) if i != aid)

@@ -34,12 +34,22 @@ _EMOJI = re.compile(
 
 def decode(data: bytes) -> str:
     """Bytes to text: drop a BOM, replace invalid UTF-8, normalise line ends to ``\\n``."""
+    return decode_checked(data)[0]
+
+
+def decode_checked(data: bytes) -> tuple[str, bool]:
+    """``decode``, and whether invalid UTF-8 had to be replaced. (The byte checks are
+    cheaper than searching the decoded text, which is four bytes a character once an emoji
+    is in it.)"""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    text = data.decode("utf-8", "replace")
-    if "\r" in text:
+    try:
+        text, replaced = data.decode("utf-8"), False
+    except UnicodeDecodeError:
+        text, replaced = data.decode("utf-8", "replace"), True
+    if b"\r" in data:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text
+    return text, replaced
 
 
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
@@ -118,10 +128,6 @@ class Lines:
         return self._line
 
 
-# "\n" first: a literal-led pattern is scanned in C far faster than one anchored with ^/re.M.
-_FENCE = re.compile(r"\n[ \t]{0,3}(`{3,}|~{3,})([^\n]*)")
-
-
 @dataclass(frozen=True)
 class Fences:
     """Character ranges ``[start, end)`` of fenced code blocks, and whether one is unclosed."""
@@ -153,35 +159,57 @@ class Fences:
 
 def find_fences(text: str) -> Fences:
     """Fenced code blocks (``` or ~~~, up to three spaces of indent), CommonMark-style."""
-    if "```" not in text and "~~~" not in text:
-        return Fences((), (), None)
-    return _scan_fences(text, _FENCE, None)
+    return _scan_fences(text)
 
 
-def _scan_fences(text: str, rx: re.Pattern[str], heads: list | None) -> Fences:
-    """Pair fence lines found by ``rx`` (groups 1-2: marker, info). With ``_FENCE_OR_HEADING``
-    (groups 3-4: a heading) the headings outside fences go to ``heads`` in the same pass."""
+# "```" and "~~~" found by literal searches (sre's fast literal scan: several times quicker
+# than trying a pattern at every line start), then checked at their line's start.
+_BACKTICKS = re.compile("```")
+_TILDES = re.compile("~~~")
+_FENCE_AT = re.compile(r"[ \t]{0,3}(`{3,}|~{3,})([^\n]*)")
+
+
+def _fence_lines(text: str) -> list[tuple[int, str, str, int]]:
+    """(line start, marker, info, line end) of every line that opens with ``` or ~~~ after
+    at most three blanks, in order."""
+    out: list[tuple[int, str, str, int]] = []
+    kinds = 0
+    for rx in (_BACKTICKS, _TILDES):
+        m = rx.search(text)
+        if m is None:
+            continue
+        kinds += 1
+        while m is not None:
+            p = m.start()
+            ls = text.rfind("\n", 0, p) + 1
+            if p - ls <= 3 and (p == ls or not text[ls:p].strip(" \t")):
+                f = _FENCE_AT.match(text, ls)
+                out.append((ls, f.group(1), f.group(2), f.end()))
+                m = rx.search(text, f.end())
+            else:
+                le = text.find("\n", p)
+                m = None if le == -1 else rx.search(text, le)
+    if kinds == 2:
+        out.sort()
+    return out
+
+
+def _scan_fences(text: str) -> Fences:
+    """Pair the fence lines of ``text`` (CommonMark-style: a closing fence uses the opening
+    character, at least as many of it, and no info string; an unclosed one runs to the end)."""
     starts: list[int] = []
     ends: list[int] = []
     open_char = ""
     open_len = 0
     open_start = 0
-    for m in rx.finditer("\n" + text):
-        marker = m.group(1)
-        ls = m.start()  # offset of the line in ``text`` (the prefix "\n" shifts by one)
-        if marker is None:  # a heading (only ``_FENCE_OR_HEADING`` finds those)
-            if not open_char:
-                title = m.group(4).rstrip(" \t#").strip()
-                heads.append((len(m.group(3)), title, ls, m.end() - 1))
-            continue
-        info = m.group(2)
+    for ls, marker, info, le in _fence_lines(text):
         if not open_char:
             if marker[0] == "`" and "`" in info:
                 continue  # an inline code span, not a fence
             open_char, open_len, open_start = marker[0], len(marker), ls
         elif marker[0] == open_char and len(marker) >= open_len and not info.strip():
             starts.append(open_start)
-            ends.append(m.end() - 1)
+            ends.append(le)
             open_char = ""
     if open_char:
         starts.append(open_start)
@@ -213,15 +241,10 @@ def scan_lines(
         pos = text.find(literal, le, stop)
 
 
-_FENCE_OR_HEADING = re.compile(r"\n(?:[ \t]{0,3}(`{3,}|~{3,})([^\n]*)|(#{1,6})[ \t]+([^\n]*))")
-
-
 def fences_and_headings(text: str) -> tuple[Fences, list[tuple[int, str, int, int]]]:
-    """``find_fences`` and ``headings`` in one pass (documents that need both)."""
-    if "```" not in text and "~~~" not in text:
-        return Fences((), (), None), headings(text, Fences((), (), None))
-    heads: list[tuple[int, str, int, int]] = []
-    return _scan_fences(text, _FENCE_OR_HEADING, heads), heads
+    """``find_fences`` and ``headings``: what documents with sections need."""
+    fences = _scan_fences(text)
+    return fences, headings(text, fences)
 
 
 def iter_outside(pattern: re.Pattern[str], text: str, fences: Fences, pos: int = 0, end=None):
@@ -238,7 +261,9 @@ def iter_outside(pattern: re.Pattern[str], text: str, fences: Fences, pos: int =
 # ---------------------------------------------------------------------------------------
 # Sections and header blocks
 
-_HEADING = re.compile(r"\n(#{1,6})[ \t]+([^\n]*)")
+# "\n#" first: sre scans for a literal prefix in C, far faster than trying every line start.
+_HEADING = re.compile(r"\n#(#{0,5})[ \t]+([^\n]*)")
+_HEADING_AT = re.compile(r"#(#{0,5})[ \t]+([^\n]*)")
 
 
 def headings(text: str, fences: Fences, start: int = 0, end: int | None = None):
@@ -246,17 +271,18 @@ def headings(text: str, fences: Fences, start: int = 0, end: int | None = None):
     out = []
     stop = len(text) if end is None else end
     if start == 0:
-        it = _HEADING.finditer("\n" + text, 0, stop + 1)
-        shift = 0
+        m = _HEADING_AT.match(text, 0, stop)
+        if m is not None and not (fences.starts and fences.inside(0)):
+            out.append((len(m.group(1)) + 1, m.group(2).rstrip(" \t#").strip(), 0, m.end()))
+        it = _HEADING.finditer(text, 0, stop)
     else:
         it = _HEADING.finditer(text, start - 1, stop)
-        shift = 1
     for m in it:
-        ls = m.start() + shift  # offset of the "#" in ``text``
+        ls = m.start() + 1  # offset of the "#" in ``text``
         if ls < start or (fences.starts and fences.inside(ls)):
             continue
         title = m.group(2).rstrip(" \t#").strip()
-        out.append((len(m.group(1)), title, ls, m.end() - 1 + shift))
+        out.append((len(m.group(1)) + 1, title, ls, m.end()))
     return out
 
 

@@ -25,6 +25,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
+from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Markdown, Static, TextArea, Tree
 from textual.widgets.data_table import ColumnKey
@@ -781,6 +782,9 @@ class ProgressPane(DataTable):
     }
 
     def show(self, plans: tuple[Plan, ...]) -> None:
+        """Show these plans' rows, updated in place; the highlighted plan keeps its row on
+        screen when rows are added or removed above it (as the plan tree does)."""
+        held = self._screen_anchor()
         shown: dict[str, Plan] = getattr(self, "_shown", {})
         more = 0
         if len(plans) > self.MAX_ROWS:
@@ -815,6 +819,8 @@ class ProgressPane(DataTable):
             label = Text(f"… {more} more", style="dim")
             self.add_row(label, *[""] * (len(self.COLUMNS) - 1), key="__more__")
         self._shown = shown
+        if held is not None:
+            self._keep_on_screen(*held)
 
     def follow(self, plan: str) -> None:
         """Put the cursor on ``plan``'s row (the tree's selection), unless the table is
@@ -840,16 +846,68 @@ class ProgressPane(DataTable):
                 self.show(fitted)
 
     def _reorder(self, plans: tuple[Plan, ...]) -> None:
-        """Rows in the order of ``plans`` (new rows are added at the end), cursor kept."""
-        current = None
-        if self.row_count:
-            current = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        """Rows in the order of ``plans`` (new rows are added at the end); ``show`` puts the
+        cursor and the view back."""
         cells = {k.value: self.get_row(k) for k in self.rows}
+        # clear() moving the cursor to row 0 would announce that row and scroll to it later,
+        # over the view that show() restores: it is at row 0 already, quietly.
+        self.set_reactive(DataTable.cursor_coordinate, Coordinate(0, 0))
         self.clear()
         for p in plans:
             self.add_row(*cells[p.name], key=p.name)
-        if current in cells and current in self.rows:
-            self.move_cursor(row=self.get_row_index(current), animate=False)
+
+    def _screen_anchor(self) -> tuple[list[str], str, str, int] | None:
+        """Before an update: the rows' keys in order, the highlighted row's key, the row to
+        keep at its screen row (the highlighted one if it is on screen, else the top one) and
+        that screen row."""
+        if not self.row_count:
+            return None
+        keys = [row.key.value for row in self.ordered_rows]
+        cursor = keys[self.cursor_row]
+        top = self.scroll_offset.y
+        header = self.header_height if self.show_header else 0
+        height = max(self.scrollable_content_region.height - header, 1)
+        at = self.cursor_row if top <= self.cursor_row < top + height else min(top, len(keys) - 1)
+        return keys, cursor, keys[at], at - top
+
+    def _keep_on_screen(self, keys: list[str], cursor: str, anchor: str, row: int) -> None:
+        """After an update: the highlighted plan highlighted again (if it is gone, the
+        nearest row left, the next one first), and ``anchor`` scrolled back to ``row`` on
+        screen (DataTable keeps the cursor's index and the scroll, not the plans on them)."""
+        if not self.row_count:
+            return
+        new_cursor = self._nearest(keys, cursor)
+        anchor = new_cursor if anchor == cursor else self._nearest(keys, anchor)
+        if new_cursor is None or anchor is None:
+            return
+        # DataTable lays new rows out when idle; a scroll now must be able to reach them.
+        if self._require_update_dimensions:
+            self._require_update_dimensions = False
+            new_rows = self._new_rows.copy()
+            self._new_rows.clear()
+            self._update_dimensions(new_rows)
+        y = max(0, self.get_row_index(anchor) - row)
+        if y != self.scroll_offset.y:
+            self.scroll_to(y=y, animate=False, immediate=True)
+        # Scrolled first: the cursor's own scroll into view then finds it on screen.
+        index = self.get_row_index(new_cursor)
+        if index != self.cursor_row:
+            if new_cursor == cursor:  # the same plan on another row: nothing to announce
+                self.set_reactive(
+                    DataTable.cursor_coordinate, Coordinate(index, self.cursor_column)
+                )
+                self.refresh()
+            else:
+                self.move_cursor(row=index, animate=False, scroll=False)
+
+    def _nearest(self, keys: list[str], key: str) -> str | None:
+        """``key`` if it still has a row, else the nearest of ``keys`` that has one (the one
+        below first: it takes the place of the one that went)."""
+        if key in self.rows:
+            return key
+        at = keys.index(key)
+        order = sorted(range(len(keys)), key=lambda i: (abs(i - at), i < at))
+        return next((keys[i] for i in order if keys[i] in self.rows), None)
 
     def _fit_columns(self, plans: tuple[Plan, ...]) -> None:
         """Size the plan and progress columns to what is shown (the rest are fixed)."""

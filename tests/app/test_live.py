@@ -879,3 +879,73 @@ async def test_markdown_toggle_keeps_the_reading_position(tmp_path):
         assert await wait_for(pilot, lambda: md.max_scroll_y and md.scroll_y > md.max_scroll_y / 2)
         await pilot.press("m")
         assert await wait_for(pilot, lambda: area.scroll_y > area.max_scroll_y / 2)
+
+
+# -- the progress table keeps the highlighted plan at its screen row on live updates --
+def highlighted(table: ProgressPane) -> tuple[str, int]:
+    """The highlighted plan and its row on screen (row index minus the scroll)."""
+    key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+    return key, table.cursor_row - table.scroll_offset.y
+
+
+async def table_scrolled_to_a_middle_row(pilot) -> ProgressPane:
+    """Focus the progress table, scroll it down and put the cursor mid-screen (scrolling to
+    the cursor alone would leave it at the bottom, where it ends up anyway)."""
+    table = pilot.app.query_one(ProgressPane)
+    table.focus()
+    height = table.scrollable_content_region.height - 1  # the header line
+    await pilot.press(*"j" * (height + 4), *"k" * (height // 2))
+    assert table.scroll_offset.y > 0
+    assert 0 < table.cursor_row - table.scroll_offset.y < height - 1
+    return table
+
+
+async def test_a_plan_added_above_keeps_the_progress_rows_highlight_on_screen(tmp_path):
+    root = plans_named(tmp_path / "ws", [f"P{i:02d}" for i in range(40)])
+    app = LlmflowApp(root, watch=True, now=NOW, cache=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        table = await table_scrolled_to_a_middle_row(pilot)
+        before, top = highlighted(table), table.scroll_offset.y
+        await pilot.pause(0.3)  # the watcher is up
+
+        def add() -> None:
+            write(root, "work-space/plans/A-FIRST/PLAN_A-FIRST.md", plan_md("A-FIRST"))
+
+        add()
+        assert await wait_for(pilot, lambda: "A-FIRST" in table.rows, again=add)
+        await pilot.pause()
+        assert table.ordered_rows[0].key.value == "A-FIRST"
+        # One row more above: the view moved down by one, the highlighted plan did not move.
+        assert highlighted(table) == before
+        assert table.scroll_offset.y == top + 1
+        assert table.has_focus
+
+
+async def test_a_plan_removed_above_keeps_the_progress_rows_highlight_on_screen(tmp_path):
+    import shutil
+
+    root = plans_named(tmp_path / "ws", [f"P{i:02d}" for i in range(40)])
+    app = LlmflowApp(root, watch=True, now=NOW, cache=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        table = await table_scrolled_to_a_middle_row(pilot)
+        before, top = highlighted(table), table.scroll_offset.y
+        await pilot.pause(0.3)  # the watcher is up
+
+        def remove(name: str) -> None:
+            shutil.rmtree(root / f"work-space/plans/{name}", ignore_errors=True)
+
+        remove("P01")
+        assert await wait_for(pilot, lambda: "P01" not in table.rows, again=lambda: remove("P01"))
+        await pilot.pause()
+        assert highlighted(table) == before
+        assert table.scroll_offset.y == top - 1
+
+        # The highlighted plan itself goes: the next one takes its place, at the same row.
+        name, row = before
+        following = table.ordered_rows[table.cursor_row + 1].key.value
+        remove(name)
+        assert await wait_for(pilot, lambda: name not in table.rows, again=lambda: remove(name))
+        await pilot.pause()
+        assert highlighted(table) == (following, row)

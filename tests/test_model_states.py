@@ -402,3 +402,95 @@ def test_approval_time_comes_from_the_review_date_before_the_mtime(tmp_path):
     assert first.approved_at == calendar.timegm((2026, 11, 2, 0, 0, 0))
     assert second.approved_at == pytest.approx(same)
     assert first.state == second.state == "approved"
+
+
+def test_a_plan_with_no_achievement_list_takes_every_one_from_its_files(tmp_path):
+    # A PLAN that defines no achievements: each SUBPLAN and task gives one, whichever file
+    # happens to be read first (not only the first one while the rest are dropped).
+    empty_plan = "# PLAN: Foo\n\n**Status**: Planning\n\n## Goal\n\nTo be written.\n"
+    make_workspace(
+        tmp_path,
+        {
+            "work-space/plans/FOO/PLAN_FOO.md": empty_plan,
+            **{
+                f"work-space/plans/FOO/subplans/SUBPLAN_FOO_{c}.md": subplan_md("FOO", a)
+                for c, a in (("01", "0.1"), ("02", "0.2"), ("11", "1.1"))
+            },
+            "work-space/plans/FOO/execution/EXECUTION_TASK_FOO_02_01.md": execution_md(
+                "FOO", "0.2"
+            ),
+        },
+    )
+    ws = load(tmp_path, cache=False, now=NOW)
+    plan = ws.plan("FOO")
+    assert [(a.id, a.state) for a in plan.achievements] == [
+        ("0.1", "subplan_ready"),
+        ("0.2", "executing"),
+        ("1.1", "subplan_ready"),
+    ]
+    messages = [p.message for p in ws.problems]
+    assert not [m for m in messages if "matches no achievement" in m]
+    assert any("no achievements found in this PLAN" in m for m in messages)
+
+
+def test_an_archived_plans_open_execution_counts_but_is_not_stale(tmp_path):
+    base = "documentation/archive/old-nov2025"
+    make_workspace(
+        tmp_path,
+        {
+            f"{base}/planning/PLAN_OLD.md": plan_md("OLD", [("1.1", "One")]),
+            f"{base}/execution/EXECUTION_TASK_OLD_11_01.md": execution_md(
+                "OLD", "1.1", date="2025-01-02"
+            ),
+        },
+    )
+    plan = load(tmp_path, cache=False, now=NOW).plan("OLD")
+    one = plan.achievement("1.1")
+    assert plan.archived and one.state == "executing"
+    assert one.executions_done == (0, 1)  # its history, not "0/0"
+    assert "stale" not in one.flags  # nobody is expected to work on an archived plan
+
+
+def test_a_plan_claiming_completion_with_a_subplan_still_open_is_not_complete(tmp_path):
+    # "Complete (unverified)" needs every document to claim completion: a SUBPLAN with no
+    # task yet that says In Progress contradicts the PLAN's header.
+    done = execution_md("X", "1.1", status="✅ Complete")
+    for name, subplan_status in (("HALF", "In Progress"), ("WHOLE", "✅ Complete")):
+        folder = f"work-space/plans/{name}"
+        write(tmp_path, f"{folder}/PLAN_{name}.md", plan_md(name, status="Complete"))
+        write(tmp_path, f"{folder}/execution/EXECUTION_TASK_{name}_11_01.md", done)
+        write(
+            tmp_path,
+            f"{folder}/subplans/SUBPLAN_{name}_12.md",
+            subplan_md(name, "1.2", status=subplan_status),
+        )
+    ws = load(tmp_path, cache=False, now=NOW)
+    assert ws.plan("HALF").achievement("1.2").state == "subplan_ready"
+    assert ws.plan("HALF").state == "active"
+    assert ws.plan("WHOLE").state == "complete_unverified"
+
+
+def test_a_plan_from_before_reviews_gets_one_warning_not_one_per_line(tmp_path):
+    # No APPROVED or FIX anywhere: its Subplan Tracking claims are unverified as a whole, and
+    # archived files numbered by an old counter are history, listed together.
+    tracking = "\n## 📊 Subplan Tracking\n\n" + "".join(
+        f"- SUBPLAN_FOO_{c}: Achievement {a} - ✅ Complete\n"
+        for c, a in (("11", "1.1"), ("12", "1.2"), ("13", "1.3"))
+    )
+    old = "documentation/archive/foo-nov2025/execution"
+    root = base(
+        tmp_path,
+        {f"{old}/EXECUTION_TASK_FOO_0{i}_01.md": "# EXECUTION_TASK\n\nold\n" for i in (7, 8, 9)},
+        achievements=[("1.1", "A"), ("1.2", "B"), ("1.3", "C")],
+        extra=tracking,
+    )
+    ws = load(root, cache=False, now=NOW)
+    msgs = messages(ws)
+    assert [m for m in msgs if "Subplan Tracking" in m] == [
+        "Subplan Tracking says 1.1, 1.2, 1.3 complete, but the plan has no feedback files "
+        "(APPROVED_*.md): unverified"
+    ]
+    assert [m for m in msgs if "match no achievement" in m] == [
+        "3 archived file(s) named with codes that match no achievement of PLAN_FOO.md "
+        "(07, 08, 09): not counted"
+    ]

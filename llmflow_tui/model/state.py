@@ -84,6 +84,20 @@ def _date_epoch(date: str | None) -> float | None:
         return None
 
 
+def _unfinished_subplans(achievements: list[Achievement], docs: list[Doc]) -> list[str]:
+    """SUBPLANs with no execution yet that do not say they are complete: documents that
+    contradict a PLAN claiming completion."""
+    by_rel = {d.ref.rel: d for d in docs if d.ref.kind == N.SUBPLAN}
+    out = []
+    for a in achievements:
+        if a.state == SUBPLAN_READY and a.subplan in by_rel:
+            d = by_rel[a.subplan]
+            status = d.status_last or d.status_header
+            if status is None or status.norm != "complete":
+                out.append(a.subplan)
+    return out
+
+
 def build_plan(
     feature: str, docs: list[Doc], settings: Settings, nested_folder: str | None
 ) -> tuple[Plan | None, tuple[Problem, ...], float]:
@@ -165,6 +179,16 @@ def build_plan(
     if info is not None:
         for e in info.achievements:
             entries[e.id] = e
+    if info is not None and not entries and not plan_doc.ref.archived:
+        problems.append(
+            Problem(
+                plan_doc.ref.rel,
+                None,
+                WARNING,
+                "no achievements found in this PLAN (no Achievement Index entries or "
+                "**Achievement X.Y** definitions): they are taken from file names",
+            )
+        )
     by_code: dict[str, list[str]] = {}
     for aid in entries:
         by_code.setdefault(code_of(aid), []).append(aid)
@@ -193,11 +217,16 @@ def build_plan(
     def in_folder(d: Doc) -> bool:
         return bool(nested_folder) and d.ref.rel.startswith(nested_folder + "/")
 
+    # Read before files add achievements: with no list from a PLAN, every file's code is
+    # guessed, whatever order the files come in (not only the first one's).
+    guessing = not entries or orphan
+    planned = frozenset(entries)
+
     def resolve(d: Doc) -> str | None:
         code = d.ref.code
         header_id = d.achievement
         if code is None:
-            return header_id if header_id in entries or not entries else None
+            return header_id if guessing or header_id in planned else None
         ids = by_code.get(code)
         if ids:
             if len(ids) == 1:
@@ -223,12 +252,15 @@ def build_plan(
                 )
             )
             return None
-        if header_id and (header_id in entries or orphan):
+        if header_id and (header_id in planned or guessing):
             # An orphan's SUBPLAN may be numbered by a running counter: its header knows.
             return header_id
-        if not entries or orphan:
+        if guessing:
             guess = f"{int(code[0])}.{int(code[1:])}" if len(code) > 1 else f"{int(code)}.0"
             return guess
+        if archived(d):
+            unmatched_archived.append(d)  # history: reported together below
+            return None
         problems.append(
             Problem(
                 d.ref.rel,
@@ -240,6 +272,7 @@ def build_plan(
         return None
 
     attached: dict[str, list[Doc]] = {}
+    unmatched_archived: list[Doc] = []
     for d in work:
         aid = resolve(d)
         if aid is None:
@@ -248,6 +281,17 @@ def build_plan(
         if aid not in entries or (not entries[aid].title and entries[aid].source == "files"):
             # Not in the PLAN (or no PLAN): the title its SUBPLAN or task gives.
             entries[aid] = AchievementEntry(aid, _doc_title(d), 0, "files", False)
+    if unmatched_archived:
+        codes = sorted({d.ref.code for d in unmatched_archived if d.ref.code})
+        problems.append(
+            Problem(
+                unmatched_archived[0].ref.rel,
+                None,
+                WARNING,
+                f"{len(unmatched_archived)} archived file(s) named with codes that match no "
+                f"achievement of PLAN_{feature}.md ({', '.join(codes)}): not counted",
+            )
+        )
     # parallel.json: ids and dependencies are truth; recorded statuses are shown only.
     pj_deps: dict[str, tuple[str, ...]] = {}
     pj_status: dict[str, str | None] = {}
@@ -480,11 +524,14 @@ def build_plan(
     if info is not None and info.tracking:
         by_id = {a.id: a for a in achievements}
         by_code = {code_of(a.id): a for a in achievements}
+        unreviewed: dict[str, int] = {}  # claimed complete in a plan with no feedback at all
         for ref, says_done, line in info.tracking:
             a = by_id.get(ref) if "." in ref else by_code.get(ref)
             if a is None:
                 continue  # an old running number or another plan's: nothing to compare
-            if says_done and a.state != APPROVED:
+            if says_done and a.state != APPROVED and not any_feedback:
+                unreviewed.setdefault(a.id, line)
+            elif says_done and a.state != APPROVED:
                 problems.append(
                     Problem(
                         plan_rel,
@@ -504,6 +551,18 @@ def build_plan(
                         "but no SUBPLAN file exists",
                     )
                 )
+        if unreviewed:
+            # A plan from before reviews (no APPROVED or FIX file anywhere): one warning, not
+            # one per line of its tracking section.
+            problems.append(
+                Problem(
+                    plan_rel,
+                    min(unreviewed.values()),
+                    WARNING,
+                    f"Subplan Tracking says {', '.join(sorted(unreviewed, key=id_key))} "
+                    "complete, but the plan has no feedback files (APPROVED_*.md): unverified",
+                )
+            )
     if info is not None and info.handoff_next and info.handoff_next != nxt and nxt is not None:
         problems.append(
             Problem(
@@ -529,6 +588,7 @@ def build_plan(
             header_status is not None
             and header_status.norm == "complete"
             and all(x.complete for x in live_execs)
+            and not _unfinished_subplans(achievements, docs)
         )
         or (
             achievements
@@ -830,9 +890,10 @@ def _achievement_state(
                     subplan.ref.rel if subplan else None,
                 )
             )
-        # Stale: no activity for N days (dates written in the files first, then mtime).
+        # Stale: no activity for N days (dates written in the files first, then mtime). An
+        # archived plan is history: nobody is expected to work on it.
         latest = None
-        for x in considered:
+        for x in considered if not plan_archived else ():
             doc = next(d for d in execs if d.ref.rel == x.path)
             t = _date_epoch(doc.date)
             if t is None:

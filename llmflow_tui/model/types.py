@@ -155,8 +155,9 @@ class Achievement:
 
     @property
     def executions_done(self) -> tuple[int, int]:
-        """(k, n): complete live executions and how many are planned or exist."""
-        live = self.live_executions
+        """(k, n): complete executions and how many are planned or exist. The live ones;
+        where there are none, the archived ones (an archived plan's state counts those)."""
+        live = self.live_executions or tuple(e for e in self.executions if not e.superseded)
         done = sum(1 for e in live if e.complete)
         total = max(len(live), self.planned_executions or 0)
         return done, total

@@ -494,3 +494,30 @@ def test_a_plan_from_before_reviews_gets_one_warning_not_one_per_line(tmp_path):
         "3 archived file(s) named with codes that match no achievement of PLAN_FOO.md "
         "(07, 08, 09): not counted"
     ]
+
+
+def test_live_copies_of_archived_files_are_reported_once_per_plan(tmp_path):
+    arch = "documentation/archive/foo-nov2025"
+    root = base(
+        tmp_path,
+        {
+            f"{P}/subplans/SUBPLAN_FOO_11.md": subplan_md("FOO", "1.1"),
+            f"{P}/execution/EXECUTION_TASK_FOO_11_01.md": execution_md("FOO", "1.1"),
+            f"{arch}/subplans/SUBPLAN_FOO_11.md": subplan_md("FOO", "1.1"),
+            f"{arch}/execution/EXECUTION_TASK_FOO_11_01.md": execution_md(
+                "FOO", "1.1", final_status="✅ Complete"
+            ),
+            f"{arch}/subplans/SUBPLAN_FOO_12.md": subplan_md("FOO", "1.2"),  # archived only
+        },
+    )
+    ws = load(root, cache=False, now=NOW)
+    assert ws.plan("FOO").achievement("1.1").state == "executing"  # the live copy counts
+    left = [p for p in ws.problems if "also archived" in p.message]
+    assert [(p.path, p.message) for p in left] == [
+        (
+            f"{P}/execution/EXECUTION_TASK_FOO_11_01.md",
+            f"EXECUTION_TASK_FOO_11_01.md and 1 more are also archived (as {arch}/execution/"
+            "EXECUTION_TASK_FOO_11_01.md, …): the live copies are counted (left behind when "
+            "the work was archived?)",
+        )
+    ]

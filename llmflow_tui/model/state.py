@@ -214,6 +214,38 @@ def build_plan(
     def archived(d: Doc) -> bool:
         return d.ref.archived or any(d.ref.rel.startswith(p) for p in archive_prefixes)
 
+    # A live document whose name is also archived here: most likely a copy left behind
+    # when the work was archived (the live one is what counts).
+    archived_at: dict[str, str] = {}
+    for d in docs:
+        if d.ref.kind in (N.PLAN, N.SUBPLAN, N.EXECUTION) and archived(d):
+            archived_at.setdefault(d.ref.name, d.ref.rel)
+    left_behind = [
+        d
+        for d in docs
+        if archived_at
+        and d.ref.kind in (N.PLAN, N.SUBPLAN, N.EXECUTION)
+        and d.ref.name in archived_at
+        and not archived(d)
+    ]
+    if left_behind:
+        first = left_behind[0].ref.name
+        if len(left_behind) == 1:
+            text = f"{first} is also archived ({archived_at[first]}): the live copy is counted"
+        else:
+            text = (
+                f"{first} and {len(left_behind) - 1} more are also archived (as "
+                f"{archived_at[first]}, …): the live copies are counted"
+            )
+        problems.append(
+            Problem(
+                left_behind[0].ref.rel,
+                None,
+                WARNING,
+                text + " (left behind when the work was archived?)",
+            )
+        )
+
     def in_folder(d: Doc) -> bool:
         return bool(nested_folder) and d.ref.rel.startswith(nested_folder + "/")
 

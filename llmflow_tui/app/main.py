@@ -947,8 +947,9 @@ def workspace_summary(ws: Workspace, name: str, limit: int = 40) -> str:
             by_state[p.state] = by_state.get(p.state, 0) + 1
     for state, n in sorted(by_state.items()):
         lines.append(f"- {state}: {n}")
-    ready = [p for p in ws.plans if p.ready and not p.orphan]
-    lines += ["", f"## Ready now (across plans): {len(ready)} plans", ""]
+    ready = [p for p in ws.plans if p.ready and not p.orphan and not p.archived]
+    plural = "" if len(ready) == 1 else "s"
+    lines += ["", f"## Ready now (across plans): {len(ready)} plan{plural}", ""]
     lines += [f"- {p.name}: {', '.join(p.ready)}" for p in ready[:limit]]
     if len(ready) > limit:
         lines.append(f"- … {len(ready) - limit} more (the progress table has them all)")

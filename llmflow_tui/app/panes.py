@@ -1144,11 +1144,15 @@ class DependencyView(Static):
                 text.append(f"   ⛔ waiting on each other: {', '.join(stuck)}\n", style="red")
         groups: dict[str, list[Plan]] = {}
         for p in plans:
-            groups.setdefault(p.group_label or ("orphans" if p.orphan else "plans"), []).append(p)
+            # Archived plans are history and orphans are not plans: counted apart.
+            key = "archived" if p.archived else ("orphans" if p.orphan else p.group_label)
+            groups.setdefault(key or "plans", []).append(p)
         for g, ps in groups.items():
             active = sum(1 for p in ps if p.state in ("active", "needs_attention"))
+            noun = "orphan feature" if g == "orphans" else "plan"
             plural = "" if len(ps) == 1 else "s"
-            text.append(f"▣ {g}: {len(ps)} plan{plural}, {active} active\n", style="bold")
+            text.append(f"▣ {g}: {len(ps)} {noun}{plural}", style="bold")
+            text.append("\n" if g == "archived" else f", {active} active\n", style="bold")
         self._set(text or Text("No plans found.", style="dim"))
 
 

@@ -549,3 +549,26 @@ async def test_keys_typed_right_after_slash_go_to_the_filter():
         # A "/" typed into the filter is text, not the filter key again.
         await pilot.press("slash")
         assert app.query_one("#filter", Input).value == "AUTH/"
+
+
+async def test_the_workspace_view_counts_archived_plans_and_orphans_apart(tmp_path):
+    # Archived plans are history: their unfinished achievements are not "ready now", and
+    # they, like orphan features, are not counted as the workspace's plans.
+    make_workspace(
+        tmp_path,
+        {
+            "work-space/plans/LIVE/PLAN_LIVE.md": plan_md("LIVE", [("1.1", "One")]),
+            "documentation/archive/old-nov2025/PLAN_OLD.md": plan_md("OLD", [("1.1", "Old")]),
+            "work-space/execution/EXECUTION_TASK_LOST_11_01.md": execution_md("LOST", "1.1"),
+        },
+    )
+    app = LlmflowApp(tmp_path, now=NOW, cache=False, watch=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        summary = app.query_one(PromptPreview).text
+        assert "## Ready now (across plans): 1 plan\n" in summary
+        assert "- LIVE: 1.1" in summary and "OLD" not in summary.split("Ready now")[1]
+        deps = str(app.query_one(DependencyView).render())
+        assert "▣ plans: 1 plan, 0 active" in deps
+        assert "▣ archived: 1 plan" in deps
+        assert "▣ orphans: 1 orphan feature, 1 active" in deps

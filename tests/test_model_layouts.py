@@ -612,3 +612,23 @@ def test_a_plan_folder_renamed_away_from_its_plan_is_reported(tmp_path):
     (p,) = [p for p in ws.problems if "is not named" in p.message]
     assert p.path == "work-space/plans/RENAMED/PLAN_API-GATEWAY.md"
     assert "the folder RENAMED/ holds this plan's subplans/" in p.message
+
+
+def test_a_fifo_named_like_a_document_is_not_read_and_a_stray_copy_loses(tmp_path):
+    import os
+
+    make_workspace(
+        tmp_path,
+        {
+            "work-space/plans/FOO/PLAN_FOO.md": plan_md("FOO", [("1.1", "One"), ("1.2", "Two")]),
+            "work-space/plans/FOO/subplans/SUBPLAN_FOO_11.md": subplan_md("FOO", "1.1"),
+            "work-space/plans/FOO/notes/SUBPLAN_FOO_11.md": "# SUBPLAN: an old draft\n",
+        },
+    )
+    os.mkfifo(tmp_path / "work-space/plans/FOO/subplans/SUBPLAN_FOO_12.md")
+    ws = load(tmp_path, cache=False, now=NOW)
+    plan = ws.plan("FOO")
+    assert plan.achievement("1.1").subplan == "work-space/plans/FOO/subplans/SUBPLAN_FOO_11.md"
+    assert plan.achievement("1.2").state == "not_started"  # a FIFO is not a SUBPLAN
+    assert not [p for p in ws.problems if "SUBPLAN_FOO_12" in p.path]
+    assert ws == load(tmp_path, cache=False, now=NOW).apply([tmp_path / "work-space"])

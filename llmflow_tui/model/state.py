@@ -789,7 +789,15 @@ def _achievement_state(
     resolutions = [d for d in files if d.ref.kind == N.RESOLUTION]
     skipped = [d for d in files if d.ref.kind == N.SKIPPED]
     # SUBPLAN: nested (inside the plan folder) beats flat; live beats archived.
-    subplans.sort(key=lambda d: (archived(d), not in_folder(d), bool(d.ref.suffixes), d.ref.rel))
+    subplans.sort(
+        key=lambda d: (
+            archived(d),
+            not in_folder(d),
+            bool(d.ref.suffixes),
+            not d.ref.parent.endswith("subplans"),  # the plan's subplans/ over a stray copy
+            d.ref.rel,
+        )
+    )
     live_subplans = [d for d in subplans if not archived(d)]
     if len(live_subplans) > 1:
         first = live_subplans[0]

@@ -90,7 +90,7 @@ def _walk(
                     elif why != "skipped":
                         skipped[rel] = why
                     continue
-                if N.might_be_methodology(name):
+                if N.might_be_methodology(name) and entry.is_file():  # not a FIFO, socket…
                     st = entry.stat()
                     found[rel] = (st.st_mtime_ns, st.st_size)
             except OSError:

@@ -17,7 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import ActiveBinding, Binding
 from textual.containers import Horizontal, Vertical
@@ -35,16 +35,6 @@ from .panes import DependencyView, KeyFooter, NodeRef, PlanTree, ProgressPane, P
 from .screens import HelpScreen, LogScreen, ProblemsScreen, SaveModal
 
 PREVIEW_LIMIT = 512 * 1024  # bytes of a document shown in the preview
-
-IGNORED_DIRS = {".git", ".llmflow", "__pycache__", ".venv", "node_modules", ".mypy_cache"}
-
-
-def _watch_filter(change, path: str) -> bool:
-    parts = Path(path).parts
-    if any(p in IGNORED_DIRS for p in parts):
-        return False
-    name = parts[-1] if parts else ""
-    return not (name.endswith((".swp", ".tmp", "~")) or name.startswith(".#"))
 
 
 class ImportsWarmed(Message):
@@ -222,6 +212,7 @@ class LlmflowApp(App):
         self.narrow_pane = "preview"
         self._pending: set[str] = set()
         self._lock = threading.Lock()
+        self._last_input = 0.0  # monotonic time of the last key or mouse event
         self._applying = False
         self._latest: Workspace | None = None
         self.animation_level = "none"
@@ -255,10 +246,33 @@ class LlmflowApp(App):
         self._show_loading()
         self._load_workspace("start")
 
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent):
+            self._last_input = time.monotonic()
+        await super().on_event(event)
+
+    def _idle_pause(self, quiet: float = 0.3, cap: float = 2.0):
+        """A ``pause`` for background work: it waits while the user is typing (input in the
+        last ``quiet`` seconds), ``cap`` seconds at most in all. Threads share the GIL, so
+        work done meanwhile would slow every key down."""
+        budget = [cap]
+
+        def pause() -> None:
+            while budget[0] > 0:
+                wait = quiet - (time.monotonic() - self._last_input)
+                if wait <= 0:
+                    return
+                wait = min(wait, budget[0])
+                budget[0] -= wait
+                time.sleep(wait)
+
+        return pause
+
     def on_unmount(self) -> None:
         stop = getattr(self, "_stop_watching", None)
         if stop is not None:
             stop.set()
+            self._end_watch_proc(wait=False)  # quitting does not wait for it
 
     def notify(self, message: str, *, markup: bool = False, **kwargs) -> None:
         """Notifications name files and quote errors: never markup unless asked."""
@@ -335,6 +349,7 @@ class LlmflowApp(App):
         thread; the view shows the path once it is there."""
         from .graph import import_networkx
 
+        self._idle_pause()()
         import_networkx()
         self.post_message(ImportsWarmed())
 
@@ -343,7 +358,8 @@ class LlmflowApp(App):
         """Write the parse cache once the screen shows the snapshot (pickling holds the GIL:
         done earlier, it would delay that first paint)."""
         ws.save_cache()
-        ws.warm_up()  # the first file change then costs one file, not the index
+        # The first file change then costs one file, not the index.
+        ws.warm_up(self._idle_pause())
         self.timings.setdefault("cache_saved", time.perf_counter())
 
     def _after_first_paint(self, ws: Workspace) -> None:
@@ -359,34 +375,75 @@ class LlmflowApp(App):
 
     @work(thread=True, exclusive=True, group="watch", exit_on_error=False)
     def _watch(self, loaded: Workspace) -> None:
-        """The file watcher (watchfiles, in this thread: setting up thousands of inotify
-        watches must not block the UI). Change batches go to ``queue_changes``."""
-        from watchfiles import watch
-
+        """The file watcher: a child process (see ``watchproc``: setting up thousands of
+        inotify watches holds the GIL), read from this thread; in this thread itself if no
+        child can run. Change batches go to ``queue_changes``; the first, empty one says it
+        is watching, and what changed before that is caught up with a walk."""
         caught_up = False
-        for changes in watch(
-            self.root,
-            watch_filter=_watch_filter,
-            debounce=60,
-            step=30,
-            stop_event=self._stop_watching,
-            rust_timeout=200,
-            yield_on_timeout=True,  # the first (empty) batch says the watcher is ready
-            force_polling=self.poll,
-            poll_delay_ms=250,
-            recursive=True,
-        ):
+        for paths in self._watch_batches():
             try:
                 if not caught_up:
                     caught_up = True
                     missed = loaded.changes_on_disk()
                     if missed:
                         self.call_from_thread(self.queue_changes, set(missed))
-                if changes:
-                    paths = {path for _change, path in changes}
+                if paths:
                     self.call_from_thread(self.queue_changes, paths)
             except RuntimeError:  # the app is closing
                 return
+
+    def _watch_batches(self):
+        """Batches of changed paths from the watcher child, or from watchfiles here."""
+        import json
+        import subprocess
+        import sys
+
+        from .. import watchproc
+
+        cmd = [sys.executable, "-m", "llmflow_tui.watchproc", str(self.root)]
+        try:
+            proc = subprocess.Popen(
+                cmd + (["--poll"] if self.poll else []),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+            )
+        except OSError:
+            proc = None
+        if proc is not None:
+            self._watch_proc = proc
+            if self._stop_watching.is_set():  # stopped while it started
+                self._end_watch_proc()
+            started = False
+            for line in proc.stdout:
+                try:
+                    paths = set(json.loads(line))
+                except ValueError:
+                    continue
+                started = True
+                yield paths
+            self._end_watch_proc()
+            if started or self._stop_watching.is_set():
+                return
+            self.call_from_thread(self.log_activity, "watcher process failed: watching here")
+        yield from watchproc.batches(str(self.root), poll=self.poll, stop=self._stop_watching)
+
+    def _end_watch_proc(self, wait: bool = True) -> None:
+        """Stop the watcher child: it leaves when its stdin closes (also if this process
+        dies). ``wait``: until it has gone."""
+        proc = getattr(self, "_watch_proc", None)
+        if proc is None:
+            return
+        try:
+            proc.stdin.close()
+        except OSError:
+            pass
+        if wait:
+            try:
+                proc.wait(timeout=2)
+            except Exception:
+                proc.kill()
+                proc.wait()
 
     def queue_changes(self, paths: set[str]) -> None:
         with self._lock:

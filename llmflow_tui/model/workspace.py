@@ -642,10 +642,11 @@ def _write_cache(ws: Workspace, derived: dict) -> None:
         pass
 
 
-def _pmap(m):
+def _pmap(m, pause: Callable[[], None] | None = None):
     """``m`` as a persistent map (``immutables.Map``): snapshots made by ``apply`` share
     structure, so that a change costs the entries it touches and not a copy of every map.
-    A loaded snapshot holds plain dicts; the first ``apply`` (or ``warm_up``) converts."""
+    A loaded snapshot holds plain dicts; the first ``apply`` (or ``warm_up``) converts.
+    ``pause``: called between slices (see ``warm_up``)."""
     from immutables import Map
 
     if isinstance(m, Map):
@@ -657,6 +658,8 @@ def _pmap(m):
     out = Map()
     for i in range(0, len(items), _CHUNK):
         out = out.update(items[i : i + _CHUNK])
+        if pause is not None:
+            pause()
     return out
 
 
@@ -745,12 +748,12 @@ class _DocStore:
             return None
         return self.blobs[key]
 
-    def persistent(self) -> _DocStore:
+    def persistent(self, pause: Callable[[], None] | None = None) -> _DocStore:
         """A copy on persistent maps (cheap once converted), for a new snapshot to change."""
         new = _DocStore()
-        new.loaded = _pmap(self.loaded)
-        new.where = _pmap(self.where)
-        new.stats = _pmap(self.stats)
+        new.loaded = _pmap(self.loaded, pause)
+        new.where = _pmap(self.where, pause)
+        new.stats = _pmap(self.stats, pause)
         new.blobs = self.blobs
         new.members = self.members
         return new
@@ -1070,17 +1073,20 @@ class Workspace:
         changed += [rel for rel in set(current.skipped) ^ set(self._skipped)]
         return [os.path.join(root_s, rel) for rel in changed]
 
-    def warm_up(self) -> None:
+    def warm_up(self, pause: Callable[[], None] | None = None) -> None:
         """Read back now what a warm start left pickled (file names, documents), so that a
-        later ``apply`` or ``doc`` does not pay for it; a UI calls this off its own thread."""
+        later ``apply`` or ``doc`` does not pay for it; a UI calls this off its own thread.
+
+        ``pause``: called between slices of the work; a UI's can wait there while the user
+        types (threads share the GIL: this work would slow every key down)."""
         if self._index is not None:
-            self._read_index()
+            self._read_index()  # not paused: the UI thread may be waiting for its lock
         # What the first ``apply`` would convert (see ``_pmap``), converted here instead.
         # Without the GC: each of its passes over the new map nodes would hold the GIL.
         with _gc_paused():
             for attr in ("_files", "_owner", "_loose", "_units", "_derived", "_by_name"):
-                setattr(self, attr, _pmap(getattr(self, attr)))
-            self._docs = self._docs.persistent()
+                setattr(self, attr, _pmap(getattr(self, attr), pause))
+            self._docs = self._docs.persistent(pause)
 
     def _unit_problems(self) -> list[Problem]:
         """The first problems of the list: skipped folders, then each plan's, by plan."""

@@ -949,3 +949,46 @@ async def test_a_plan_removed_above_keeps_the_progress_rows_highlight_on_screen(
         assert await wait_for(pilot, lambda: name not in table.rows, again=lambda: remove(name))
         await pilot.pause()
         assert highlighted(table) == (following, row)
+
+
+async def test_the_watcher_runs_in_a_child_process_that_ends_with_the_app(tmp_path):
+    # Setting up inotify watches holds the GIL (0.3 s on a big tree): a child does it, and
+    # quitting the app leaves no process behind.
+    root = small_workspace(tmp_path / "ws")
+    app = LlmflowApp(root, watch=True, now=NOW, cache=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        assert await wait_for(pilot, lambda: getattr(app, "_watch_proc", None) is not None)
+        child = app._watch_proc
+        assert child.poll() is None  # running
+        fb = root / "work-space/plans/X/execution/feedbacks"
+        fb.mkdir(parents=True)
+        approve = (fb / "APPROVED_11.md").write_text
+        approve("ok")
+        assert await wait_for(
+            pilot,
+            lambda: app.ws.plan("X").achievement("1.1").state == "approved",
+            again=lambda: approve("ok"),
+        )
+    child.wait(timeout=5)  # it left with the app
+
+
+async def test_without_a_watcher_process_the_app_watches_itself(tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "no-such-python"))
+    root = small_workspace(tmp_path / "ws")
+    app = LlmflowApp(root, watch=True, now=NOW, cache=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.pause(0.3)
+        fb = root / "work-space/plans/X/execution/feedbacks"
+        fb.mkdir(parents=True)
+        approve = (fb / "APPROVED_11.md").write_text
+        approve("ok")
+        assert await wait_for(
+            pilot,
+            lambda: app.ws.plan("X").achievement("1.1").state == "approved",
+            again=lambda: approve("ok"),
+        )
+        assert getattr(app, "_watch_proc", None) is None

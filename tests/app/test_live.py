@@ -951,6 +951,19 @@ async def test_a_plan_removed_above_keeps_the_progress_rows_highlight_on_screen(
         assert highlighted(table) == (following, row)
 
 
+async def approved_live(pilot, root: Path) -> bool:
+    """Write APPROVED_11.md for plan X and wait until the app shows 1.1 approved."""
+    fb = root / "work-space/plans/X/execution/feedbacks"
+    fb.mkdir(parents=True)
+    approve = (fb / "APPROVED_11.md").write_text
+    approve("ok")
+    return await wait_for(
+        pilot,
+        lambda: pilot.app.ws.plan("X").achievement("1.1").state == "approved",
+        again=lambda: approve("ok"),
+    )
+
+
 async def test_the_watcher_runs_in_a_child_process_that_ends_with_the_app(tmp_path):
     # Setting up inotify watches holds the GIL (0.3 s on a big tree): a child does it, and
     # quitting the app leaves no process behind.
@@ -961,15 +974,7 @@ async def test_the_watcher_runs_in_a_child_process_that_ends_with_the_app(tmp_pa
         assert await wait_for(pilot, lambda: getattr(app, "_watch_proc", None) is not None)
         child = app._watch_proc
         assert child.poll() is None  # running
-        fb = root / "work-space/plans/X/execution/feedbacks"
-        fb.mkdir(parents=True)
-        approve = (fb / "APPROVED_11.md").write_text
-        approve("ok")
-        assert await wait_for(
-            pilot,
-            lambda: app.ws.plan("X").achievement("1.1").state == "approved",
-            again=lambda: approve("ok"),
-        )
+        assert await approved_live(pilot, root)
     child.wait(timeout=5)  # it left with the app
 
 
@@ -982,13 +987,5 @@ async def test_without_a_watcher_process_the_app_watches_itself(tmp_path, monkey
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot)
         await pilot.pause(0.3)
-        fb = root / "work-space/plans/X/execution/feedbacks"
-        fb.mkdir(parents=True)
-        approve = (fb / "APPROVED_11.md").write_text
-        approve("ok")
-        assert await wait_for(
-            pilot,
-            lambda: app.ws.plan("X").achievement("1.1").state == "approved",
-            again=lambda: approve("ok"),
-        )
+        assert await approved_live(pilot, root)
         assert getattr(app, "_watch_proc", None) is None

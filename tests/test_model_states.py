@@ -100,6 +100,26 @@ def test_design_phase_complete_is_not_complete(tmp_path):
     assert states(ws)["1.1"] == "executing"
 
 
+@pytest.mark.parametrize(
+    ("tail", "state"),
+    [
+        ("**Status**: ✅ Complete\n\n**Final Status**: In Progress\n", "executing"),
+        ("**Status**: In Progress\n\n**Final Status**: ✅ Complete\n", "awaiting_review"),
+        ("**Final Status**: Success\n", "awaiting_review"),
+        ("**Status**: ✅ Complete\n\n**Final Status**: Partial success\n", "executing"),
+        (
+            "**Final Status**: ✅ Complete\n\n```\n**Final Status**: In Progress\n```\n",
+            "awaiting_review",
+        ),
+        ("**Final Status**: In Progress\n\n**Final Status**: [Update when done]\n", "executing"),
+    ],
+)
+def test_a_final_status_line_is_a_status_line(tmp_path, tail, state):
+    body = execution_md("FOO", "1.1", status="In Progress") + "## Completion Status\n\n" + tail
+    root = base(tmp_path, {f"{P}/execution/EXECUTION_TASK_FOO_11_01.md": body})
+    assert states(load(root, cache=False, now=NOW))["1.1"] == state
+
+
 def test_blocked_and_ready_set_after_work_started(tmp_path):
     ach = [("1.1", "Base"), ("2.1", "Left"), ("2.2", "Right"), ("3.1", "Join")]
     root = base(

@@ -344,12 +344,27 @@ def first_line(text: str) -> str:
 # ---------------------------------------------------------------------------------------
 # Status words
 
-_STATUS_LINE = re.compile(r"\*\*Status(?::\*\*|\*\*[ \t]*:)[ \t]*([^\n]*)")
+_STATUS_LINE = re.compile(r"\*\*(?:Final )?Status(?::\*\*|\*\*[ \t]*:)[ \t]*([^\n]*)")
 _LINE_LEAD = re.compile(r"[ \t>]*(?:[-*+][ \t]+)?")
 
 
 _STATUS_WORDS = (
-    ("complete", ("complete", "completed", "done", "finished", "approved", "merged", "shipped")),
+    (
+        "complete",
+        (
+            "complete",
+            "completed",
+            "done",
+            "finished",
+            "approved",
+            "merged",
+            "shipped",
+            # "**Final Status**: Success" closes real tasks (the only status line at the end)
+            "success",
+            "successful",
+            "succeeded",
+        ),
+    ),
     (
         "in_progress",
         (
@@ -394,6 +409,7 @@ _STATUS_RE = [
 ]
 _NOT_DONE = re.compile(
     r"\b(?:not|in|partially|partly|almost|nearly)[ -]?(?:yet )?complete|\bincomplete\b"
+    r"|\b(?:not|partial|partially|partly)[ -]?(?:yet )?success"
 )
 _REVIEW = re.compile(r"\b(?:ready for|awaiting|pending|in|under|submitted for|needs) review\b")
 _READY_TRAP = re.compile(r"\b(?:design|planning|plan|subplan|spec)(?: phase)? complete")
@@ -444,14 +460,21 @@ class StatusLine:
 
 
 def last_status_line(text: str, fences: Fences, lines: Lines) -> StatusLine | None:
-    """The last ``**Status**:`` line at a line start, outside fences, not a placeholder:
-    found from the end, so a long document costs one backwards search."""
-    end = len(text)
+    """The last ``**Status**:`` or ``**Final Status**:`` line at a line start, outside
+    fences, not a placeholder: found from the end, so a long document costs a backwards
+    search for each spelling. (Real tasks close with ``**Final Status**: In Progress`` below
+    an earlier ``**Status**: Phase 1 COMPLETE``: the final one decides.)"""
+    plain = text.rfind("**Status")
+    final = text.rfind("**Final Status")
     while True:
-        pos = text.rfind("**Status", 0, end)
-        if pos == -1:
+        if plain == -1 and final == -1:
             return None
-        end = pos
+        if plain > final:
+            pos = plain
+            plain = text.rfind("**Status", 0, pos)
+        else:
+            pos = final
+            final = text.rfind("**Final Status", 0, pos)
         m = _STATUS_LINE.match(text, pos)
         if m is None:
             continue

@@ -262,6 +262,9 @@ def _summarise(
             kw["phase"] = (int(m.group(1)), int(m.group(2)))
         elif _K_OF_N_WORD.search(num):
             kw["parallel_marker"] = True
+        if m:
+            status_header = _own_phase_done(status_header, kw["phase"][0])
+            status_last = _own_phase_done(status_last, kw["phase"][0])
         if (
             status_header is not None
             and status_last is not None
@@ -299,6 +302,14 @@ def _summarise(
         problems=tuple(problems),
         **kw,
     )
+
+
+def _own_phase_done(status: StatusLine | None, phase: int) -> StatusLine | None:
+    """``status`` read for a task that is itself phase ``phase`` of its SUBPLAN
+    (``**Phase**: 2 of 3``): there "Phase 2 complete" is the whole task, not a part."""
+    if status is None or status.norm != "in_progress":
+        return status
+    return StatusLine(status.raw, normalise_status(status.raw, phase) or status.norm, status.line)
 
 
 def name_and_header_disagree(d: Doc, named: str) -> Problem:

@@ -177,6 +177,88 @@ def test_colliding_feedback_follows_its_siblings_or_is_not_counted(tmp_path):
     assert ws.plan("BIG").achievement("1.10").state == "not_started"
 
 
+CQR = "work-space/plans/CQR"
+
+
+def test_a_header_naming_another_achievement_than_the_file_name_is_reported(tmp_path):
+    # A real SUBPLAN_CODE-QUALITY-REFACTOR_08_05.md says "**Achievement**: 8.5 - …": its
+    # name's code 08 is 0.8. Names decide (FORMAT §3); the header only gets it reported.
+    make_workspace(
+        tmp_path,
+        {
+            f"{CQR}/PLAN_CQR.md": plan_md("CQR", [("0.8", "Eight"), ("8.5", "Formatting")]),
+            f"{CQR}/subplans/SUBPLAN_CQR_08_05.md": subplan_md(
+                "CQR", "8.5 - Automated Code Formatting"
+            ),
+            f"{CQR}/execution/EXECUTION_TASK_CQR_08_01.md": execution_md("CQR", "8.5"),
+        },
+    )
+    ws = load(tmp_path, cache=False, now=NOW)
+    plan = ws.plan("CQR")
+    assert plan.achievement("0.8").state == "executing"
+    assert plan.achievement("0.8").subplan == f"{CQR}/subplans/SUBPLAN_CQR_08_05.md"
+    assert plan.achievement("8.5").state == "not_started"
+    said = {
+        (p.path, p.line, p.severity, p.message) for p in ws.problems if "header says" in p.message
+    }
+    assert said == {
+        (
+            f"{CQR}/subplans/SUBPLAN_CQR_08_05.md",
+            5,
+            "warning",
+            "file name says 0.8, its header says 8.5: counted for 0.8 "
+            "(rename it SUBPLAN_CQR_85_05.md if it is 8.5's, or correct the header)",
+        ),
+        (
+            f"{CQR}/execution/EXECUTION_TASK_CQR_08_01.md",
+            3,
+            "warning",
+            "file name says 0.8, its header says 8.5: counted for 0.8 "
+            "(rename it EXECUTION_TASK_CQR_85_01.md if it is 8.5's, or correct the header)",
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "0.8",
+        "Achievement 0.8 - Title",
+        "0.8: Title",
+        "0.8.1 - A sub-achievement",
+        "9.9 (not an achievement of this plan)",
+        "",
+    ],
+)
+def test_headers_that_agree_with_the_file_name_are_not_reported(tmp_path, header):
+    make_workspace(
+        tmp_path,
+        {
+            f"{CQR}/PLAN_CQR.md": plan_md("CQR", [("0.8", "Eight"), ("8.5", "Formatting")]),
+            f"{CQR}/subplans/SUBPLAN_CQR_08.md": subplan_md("CQR", header),
+        },
+    )
+    ws = load(tmp_path, cache=False, now=NOW)
+    assert ws.plan("CQR").achievement("0.8").state == "subplan_ready"
+    assert not [p for p in ws.problems if "header says" in p.message]
+
+
+def test_a_counter_numbered_file_remapped_by_its_header_is_not_reported(tmp_path):
+    # SUBPLAN_CQR_02.md is the second SUBPLAN written, for 8.5: code 02 matches no
+    # achievement, so its header decides, silently.
+    make_workspace(
+        tmp_path,
+        {
+            f"{CQR}/PLAN_CQR.md": plan_md("CQR", [("0.8", "Eight"), ("8.5", "Formatting")]),
+            f"{CQR}/subplans/SUBPLAN_CQR_02.md": subplan_md("CQR", "8.5"),
+        },
+    )
+    ws = load(tmp_path, cache=False, now=NOW)
+    assert ws.plan("CQR").achievement("8.5").state == "subplan_ready"
+    assert ws.plan("CQR").achievement("0.8").state == "not_started"
+    assert [p.message for p in ws.problems if p.path.endswith("SUBPLAN_CQR_02.md")] == []
+
+
 ACHIEVEMENT_SHAPES = """# PLAN: Shapes
 
 **Status**: 🎯 Active

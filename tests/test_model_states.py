@@ -100,6 +100,63 @@ def test_design_phase_complete_is_not_complete(tmp_path):
     assert states(ws)["1.1"] == "executing"
 
 
+def test_one_phase_complete_then_final_status_in_progress_is_not_complete(tmp_path):
+    # The shape of a real task: header In Progress, "Phase 1 COMPLETE" in the iteration log,
+    # "**Final Status**: In Progress" at the end. Neither status line claims the whole task.
+    body = execution_md("FOO", "1.1", status="In Progress")
+    body += "**Status**: Phase 1 COMPLETE\n\n---\n\n## ✅ Completion Status\n\n"
+    body += "**Current Phase**: 1/5  \n**Final Status**: In Progress\n"
+    root = base(tmp_path, {f"{P}/execution/EXECUTION_TASK_FOO_11_01.md": body})
+    a = load(root, cache=False, now=NOW).plan("FOO").achievement("1.1")
+    assert a.state == "executing"
+    assert a.executions_done == (0, 1)
+    (x,) = a.executions
+    assert (x.status_text, x.complete) == ("In Progress", False)
+    # Without the final line, the phase line decides, and it is not complete either.
+    body = body[: body.index("**Current Phase**")]
+    root = base(tmp_path / "b", {f"{P}/execution/EXECUTION_TASK_FOO_11_01.md": body})
+    a = load(root, cache=False, now=NOW).plan("FOO").achievement("1.1")
+    assert a.state == "executing"
+    assert a.executions[0].status_text == "Phase 1 COMPLETE"
+
+
+@pytest.mark.parametrize(
+    ("tail", "state"),
+    [
+        ("**Status**: ✅ Complete\n\n**Final Status**: In Progress\n", "executing"),
+        ("**Status**: In Progress\n\n**Final Status**: ✅ Complete\n", "awaiting_review"),
+        ("**Final Status**: Success\n", "awaiting_review"),
+        ("**Status**: ✅ Complete\n\n**Final Status**: Partial success\n", "executing"),
+        (
+            "**Final Status**: ✅ Complete\n\n```\n**Final Status**: In Progress\n```\n",
+            "awaiting_review",
+        ),
+        ("**Final Status**: In Progress\n\n**Final Status**: [Update when done]\n", "executing"),
+    ],
+)
+def test_a_final_status_line_is_a_status_line(tmp_path, tail, state):
+    body = execution_md("FOO", "1.1", status="In Progress") + "## Completion Status\n\n" + tail
+    root = base(tmp_path, {f"{P}/execution/EXECUTION_TASK_FOO_11_01.md": body})
+    assert states(load(root, cache=False, now=NOW))["1.1"] == state
+
+
+def test_a_task_that_is_itself_a_phase_is_complete_when_its_phase_is(tmp_path):
+    def task(number, phase, final):
+        body = execution_md("FOO", "1.1", number, status="In Progress", final_status=final)
+        return body.replace("**Started**", f"**Phase**: {phase} of 3  \n**Started**", 1)
+
+    root = base(
+        tmp_path,
+        {
+            f"{P}/execution/EXECUTION_TASK_FOO_11_01.md": task(1, 1, "✅ Phase 1 complete"),
+            f"{P}/execution/EXECUTION_TASK_FOO_11_02.md": task(2, 2, "Phase 1 complete"),
+        },
+    )
+    a = load(root, cache=False, now=NOW).plan("FOO").achievement("1.1")
+    assert [(x.phase, x.complete) for x in a.executions] == [((1, 3), True), ((2, 3), False)]
+    assert a.state == "executing" and a.executions_done == (1, 2)
+
+
 def test_blocked_and_ready_set_after_work_started(tmp_path):
     ach = [("1.1", "Base"), ("2.1", "Left"), ("2.2", "Right"), ("3.1", "Join")]
     root = base(
@@ -345,6 +402,25 @@ def test_skipped_counts_as_done(tmp_path):
         ("Partially complete", "executing"),
         ("Design Phase Complete", "executing"),
         ("[Update as you progress]", "executing"),
+        # One phase of several, or one step with more named next: not a complete execution.
+        ("Phase 1 COMPLETE", "executing"),
+        ("✅ Phase 2 of 3 complete", "executing"),
+        ("Phases 1-2 complete", "executing"),
+        ("Phase 1 complete, ready for review", "executing"),
+        ("Analysis complete, ready to implement", "executing"),
+        ("✅ Phase 1 complete - Ready for documentation updates", "executing"),
+        ("Setup complete - next: Phase 2", "executing"),
+        # The last phase, the whole task, or only review and other achievements ahead.
+        ("Phase 3 of 3 complete", "awaiting_review"),
+        ("Complete (3/3 phases)", "awaiting_review"),
+        ("All phases complete", "awaiting_review"),
+        (
+            "✅ Complete - Ready for Achievement 1.2 (Extraction Stage Validation)",
+            "awaiting_review",
+        ),
+        ("✅ Implementation complete", "awaiting_review"),
+        ("Implementation complete, ready for review", "awaiting_review"),
+        ("Documentation complete - next: Achievement 1.2", "awaiting_review"),
     ],
 )
 def test_status_words(tmp_path, final, state):

@@ -96,6 +96,7 @@ class Doc:
     status_last: StatusLine | None = None
     date: str | None = None
     achievement: str | None = None  # header Achievement id (SUBPLAN / EXECUTION)
+    achievement_line: int | None = None  # the line of that header
     execution_number: str = ""
     parallel_marker: bool = False
     phase: tuple[int, int] | None = None
@@ -243,6 +244,10 @@ def _summarise(
         ach = _get(header, "achievement", "achievement addressed")
         ids = ids_in(ach)
         kw["achievement"] = ids[0] if ids else None
+        if ids:
+            key = "achievement" if _get(header, "achievement") else "achievement addressed"
+            off = next(o for k, _v, o in header_items if k == key)
+            kw["achievement_line"] = lines.number(off)
     if kind == N.EXECUTION:
         num = _get(header, "execution number", "execution")
         kw["execution_number"] = num
@@ -257,6 +262,9 @@ def _summarise(
             kw["phase"] = (int(m.group(1)), int(m.group(2)))
         elif _K_OF_N_WORD.search(num):
             kw["parallel_marker"] = True
+        if m:
+            status_header = _own_phase_done(status_header, kw["phase"][0])
+            status_last = _own_phase_done(status_last, kw["phase"][0])
         if (
             status_header is not None
             and status_last is not None
@@ -293,6 +301,34 @@ def _summarise(
         date=date,
         problems=tuple(problems),
         **kw,
+    )
+
+
+def _own_phase_done(status: StatusLine | None, phase: int) -> StatusLine | None:
+    """``status`` read for a task that is itself phase ``phase`` of its SUBPLAN
+    (``**Phase**: 2 of 3``): there "Phase 2 complete" is the whole task, not a part."""
+    if status is None or status.norm != "in_progress":
+        return status
+    return StatusLine(status.raw, normalise_status(status.raw, phase) or status.norm, status.line)
+
+
+def name_and_header_disagree(d: Doc, named: str) -> Problem:
+    """The warning for a SUBPLAN or task whose name's code maps to achievement ``named``
+    while its own ``**Achievement**:`` header names another of the plan's achievements (the
+    name decides, FORMAT §3; the header only says the name may be wrong)."""
+    said = d.achievement or ""
+    code = d.ref.code or ""
+    name = d.ref.name
+    at = name.find(f"{d.ref.feature}_{code}") if d.ref.feature else -1
+    if at != -1:
+        at += len(d.ref.feature or "") + 1
+        name = name[:at] + said.replace(".", "") + name[at + len(code) :]
+    return Problem(
+        d.ref.rel,
+        d.achievement_line,
+        WARNING,
+        f"file name says {named}, its header says {said}: counted for {named} "
+        f"(rename it {name} if it is {said}'s, or correct the header)",
     )
 
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from . import names as N
-from .parse import AchievementEntry, Doc
+from .parse import AchievementEntry, Doc, name_and_header_disagree
 from .text import code_of, id_key, normalise_status, parse_effort
 from .types import (
     APPROVED,
@@ -262,6 +262,8 @@ def build_plan(
         ids = by_code.get(code)
         if ids:
             if len(ids) == 1:
+                if header_id in planned and header_id != ids[0]:
+                    problems.append(name_and_header_disagree(d, ids[0]))
                 return ids[0]
             if header_id in ids:
                 return header_id

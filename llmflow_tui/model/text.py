@@ -344,12 +344,27 @@ def first_line(text: str) -> str:
 # ---------------------------------------------------------------------------------------
 # Status words
 
-_STATUS_LINE = re.compile(r"\*\*Status(?::\*\*|\*\*[ \t]*:)[ \t]*([^\n]*)")
+_STATUS_LINE = re.compile(r"\*\*(?:Final )?Status(?::\*\*|\*\*[ \t]*:)[ \t]*([^\n]*)")
 _LINE_LEAD = re.compile(r"[ \t>]*(?:[-*+][ \t]+)?")
 
 
 _STATUS_WORDS = (
-    ("complete", ("complete", "completed", "done", "finished", "approved", "merged", "shipped")),
+    (
+        "complete",
+        (
+            "complete",
+            "completed",
+            "done",
+            "finished",
+            "approved",
+            "merged",
+            "shipped",
+            # "**Final Status**: Success" closes real tasks (the only status line at the end)
+            "success",
+            "successful",
+            "succeeded",
+        ),
+    ),
     (
         "in_progress",
         (
@@ -394,9 +409,42 @@ _STATUS_RE = [
 ]
 _NOT_DONE = re.compile(
     r"\b(?:not|in|partially|partly|almost|nearly)[ -]?(?:yet )?complete|\bincomplete\b"
+    r"|\b(?:not|partial|partially|partly)[ -]?(?:yet )?success"
 )
 _REVIEW = re.compile(r"\b(?:ready for|awaiting|pending|in|under|submitted for|needs) review\b")
 _READY_TRAP = re.compile(r"\b(?:design|planning|plan|subplan|spec)(?: phase)? complete")
+# The completion word opening the status ("✅ Complete - Ready for Achievement 1.1",
+# "COMPLETE - all tests pass", "Complete (3/3 phases)"): the whole task is claimed done, and
+# what follows is commentary, so the partial-completion traps below do not apply.
+_OPENS_DONE = re.compile(r"(?:complete|completed|done|finished)\b")
+# "Phase 1 COMPLETE", "Phase 2 of 3 complete", "Phases 1-2 complete": one phase of several.
+_PHASE_DONE = re.compile(
+    r"\b(?:phase|stage|step|part)s? "
+    r"(\d+(?:(?: ?(?:-|to|and|&|through) ?| )\d+)*)"
+    r"(?: ?(?:of|/) ?(\d+))?"
+    r"(?: (?:is|are|has been|have been|was|were|now|successfully|fully))*"
+    r" (?:complete|completed|done|finished)\b"
+)
+# "Analysis complete, ready to implement", "Setup complete - next: Phase 2": a step is done
+# and the status names the work that comes next.
+_STEP_THEN_NEXT = re.compile(
+    r"\b([a-z][\w-]*) (?:is |has been |was |now )?(?:complete|completed|done|finished)\b"
+    r"(?: [^ ]+){0,2}? "
+    r"(?:ready to|ready for|next|now|moving on to|moving to|proceeding to|proceeding with"
+    r"|starting|continuing with)\b((?: [^ ]+){0,3})"
+)
+# Qualifiers that name the whole task, not a step of it ("Task complete, next: 2.1").
+_WHOLE = frozenset(
+    "all fully totally entirely everything task execution achievement work subplan".split()
+)
+# What may come next without the task being unfinished: review, merging, archiving, another
+# achievement ("ready for review", "next: Achievement 1.2", "ready to archive").
+_DONE_NEXT = frozenset(
+    """review reviewer approval approve feedback merge merging archive archiving archival
+    close closure sign-off signoff handoff hand-off achievement deploy deployment release
+    production use""".split()
+)
+_NEXT_FILLER = frozenset("the a an next to start begin proceed with move on".split())
 
 
 def is_placeholder(value: str) -> bool:
@@ -409,17 +457,57 @@ def is_placeholder(value: str) -> bool:
     return low in {"tbd", "todo:", "...", "…", "-", "n/a", "?"} or "update as you" in low
 
 
+def _phase_done(text: str) -> tuple[int, int | None] | None:
+    m = _PHASE_DONE.search(text)
+    if m is None:
+        return None
+    k = max(int(n) for n in re.findall(r"\d+", m.group(1)))
+    return k, int(m.group(2)) if m.group(2) else None
+
+
+def _step_then_more(text: str) -> bool:
+    """ "<step> complete, ready to/next: <more work>" (as ``words``)."""
+    for m in _STEP_THEN_NEXT.finditer(text):
+        if m.group(1) in _WHOLE:
+            continue
+        for w in m.group(2).split():
+            if w in _NEXT_FILLER or w == "-":
+                continue
+            if w not in _DONE_NEXT and not ACHIEVEMENT_ID.fullmatch(w):
+                return True
+            break
+        else:
+            return True  # "Analysis complete, ready to proceed": the next step is this task's
+    return False
+
+
 @lru_cache(maxsize=8192)
-def normalise_status(value: str) -> str | None:
+def normalise_status(value: str, phase: int | None = None) -> str | None:
     """A status phrase to one word: complete, in_progress, blocked, paused, abandoned,
-    planned or unknown; None for a placeholder. "Design Phase Complete" is *ready*."""
+    planned or unknown; None for a placeholder.
+
+    Traps: "Design Phase Complete" is *ready* (planned). A part of the task complete is *in
+    progress*: "Phase 1 COMPLETE", "Phase 2 of 3 complete" (the last phase, "Phase 3 of 3
+    complete", is the whole; "Phase 3 complete" with no count is not, as nothing says it is
+    the last), "Analysis complete, ready to implement", "Setup complete - next: Phase 2"
+    (unless what comes next is review, merging, archiving or another achievement). A status
+    that opens with the completion word ("✅ Complete - Ready for Achievement 1.1") claims
+    the whole task. ``phase``: the task is itself that phase of its SUBPLAN (``**Phase**: 2
+    of 3``), so "Phase 2 complete" is all of it."""
     if is_placeholder(value):
         return None
     text = words(value)
     if _READY_TRAP.search(text):
         return "planned"
+    partial = not _OPENS_DONE.match(text)
+    if partial and (done := _phase_done(text)) is not None:
+        k, n = done
+        if (n is None or k < n) and (phase is None or k < phase):
+            return "in_progress"  # before review: "Phase 1 complete, ready for review" too
     if _REVIEW.search(text):
         return "complete"  # the executor is done; the reviewer is next
+    if partial and _step_then_more(text):
+        return "in_progress"
     if _NOT_DONE.search(text):
         return "in_progress"
     best: tuple[int, str] | None = None
@@ -444,14 +532,21 @@ class StatusLine:
 
 
 def last_status_line(text: str, fences: Fences, lines: Lines) -> StatusLine | None:
-    """The last ``**Status**:`` line at a line start, outside fences, not a placeholder:
-    found from the end, so a long document costs one backwards search."""
-    end = len(text)
+    """The last ``**Status**:`` or ``**Final Status**:`` line at a line start, outside
+    fences, not a placeholder: found from the end, so a long document costs a backwards
+    search for each spelling. (Real tasks close with ``**Final Status**: In Progress`` below
+    an earlier ``**Status**: Phase 1 COMPLETE``: the final one decides.)"""
+    plain = text.rfind("**Status")
+    final = text.rfind("**Final Status")
     while True:
-        pos = text.rfind("**Status", 0, end)
-        if pos == -1:
+        if plain == -1 and final == -1:
             return None
-        end = pos
+        if plain > final:
+            pos = plain
+            plain = text.rfind("**Status", 0, pos)
+        else:
+            pos = final
+            final = text.rfind("**Final Status", 0, pos)
         m = _STATUS_LINE.match(text, pos)
         if m is None:
             continue

@@ -138,6 +138,8 @@ def _print_status(ws, plans, problems, *, detailed: bool) -> None:
                 flags = f" ({', '.join(a.flags)})" if a.flags else ""
                 k, n = a.executions_done
                 runs = f" {k}/{n}" if a.state == "executing" else ""
+                if a.archived_work:
+                    runs = f" (archived{': done' if a.archived_work == 'done' else ''})"
                 out(
                     f"      {STATE_ICONS.get(a.state, '?')} {a.id:<5} {a.state}{runs}{flags}"
                     f"  {a.title}\n"

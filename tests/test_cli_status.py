@@ -164,3 +164,24 @@ def test_table_lists_plans_of_plans(ws, capsys):
     out = capsys.readouterr().out
     # FOO is not complete, so BAR cannot run yet; GONE has no PLAN anywhere.
     assert "◆  BIG (grammaplan): 3 plan(s), 0 done; can run now: FOO; not found: GONE\n" in out
+
+
+def test_plan_details_say_when_an_achievements_work_is_archived(tmp_path, capsys):
+    arch = "documentation/archive/foo-nov2025/execution"
+    make_workspace(
+        tmp_path,
+        {
+            "work-space/plans/FOO/PLAN_FOO.md": plan_md(
+                "FOO",
+                [("1.1", "One"), ("1.2", "Two")],
+                header="**Archive Location**: documentation/archive/foo-nov2025/",
+            ),
+            f"{arch}/EXECUTION_TASK_FOO_11_01.md": execution_md(
+                "FOO", "1.1", final_status="✅ Complete"
+            ),
+        },
+    )
+    main(["status", str(tmp_path), "--plan", "FOO"])
+    out = capsys.readouterr().out
+    assert "1.1   not_started (archived: done)  One" in out
+    assert "1.2   not_started  Two" in out

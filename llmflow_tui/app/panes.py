@@ -161,6 +161,8 @@ def achievement_label(a: Achievement) -> Text:
     if a.state == "executing":
         k, n = a.executions_done
         text.append(f"  {k}/{n}", style="cyan")
+    elif a.archived_work:  # history, not counted: say it is there
+        text.append(f"  archived{' (done)' if a.archived_work == 'done' else ''}", style="dim")
     for f in a.flags:
         text.append(f" {f}", style="red" if f == "blocked" else "yellow")
     return text

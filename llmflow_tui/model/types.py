@@ -154,6 +154,18 @@ class Achievement:
         return tuple(e for e in self.executions if not e.superseded and not e.archived)
 
     @property
+    def archived_work(self) -> str | None:
+        """For an achievement with no live work: "done" if it has archived executions and
+        all of them say complete, "open" if some do not, None without any (archived work is
+        history, not counted, but worth saying it is there)."""
+        if self.state not in ("not_started", "subplan_ready"):
+            return None
+        archived = [x for x in self.executions if x.archived and not x.superseded]
+        if not archived:
+            return None
+        return "done" if all(x.complete for x in archived) else "open"
+
+    @property
     def executions_done(self) -> tuple[int, int]:
         """(k, n): complete executions and how many are planned or exist. The live ones;
         where there are none, the archived ones (an archived plan's state counts those)."""

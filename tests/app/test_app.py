@@ -572,3 +572,29 @@ async def test_the_workspace_view_counts_archived_plans_and_orphans_apart(tmp_pa
         assert "▣ plans: 1 plan, 0 active" in deps
         assert "▣ archived: 1 plan" in deps
         assert "▣ orphans: 1 orphan feature, 1 active" in deps
+
+
+async def test_an_achievement_whose_work_was_archived_says_so(tmp_path):
+    # Archived work is not counted (FORMAT: shown, never live work), but the tree says it is
+    # there: a paused plan whose finished achievements were archived is not "untouched".
+    arch = "documentation/archive/foo-nov2025/execution"
+    make_workspace(
+        tmp_path,
+        {
+            "work-space/plans/FOO/PLAN_FOO.md": plan_md(
+                "FOO",
+                [("1.1", "One"), ("1.2", "Two")],
+                header="**Archive Location**: documentation/archive/foo-nov2025/",
+            ),
+            f"{arch}/EXECUTION_TASK_FOO_11_01.md": execution_md(
+                "FOO", "1.1", final_status="✅ Complete"
+            ),
+        },
+    )
+    app = LlmflowApp(tmp_path, now=NOW, cache=False, watch=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("j", "enter")
+        text = labels(app.query_one(PlanTree))
+        assert any(t.startswith("· 1.1 One") and t.endswith("archived (done)") for t in text)
+        assert any(t == "· 1.2 Two" for t in text)

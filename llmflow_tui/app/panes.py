@@ -1153,8 +1153,8 @@ class DependencyView(Static):
             active = sum(1 for p in ps if p.state in ("active", "needs_attention"))
             noun = "orphan feature" if g == "orphans" else "plan"
             plural = "" if len(ps) == 1 else "s"
-            text.append(f"▣ {g}: {len(ps)} {noun}{plural}", style="bold")
-            text.append("\n" if g == "archived" else f", {active} active\n", style="bold")
+            tail = "" if g == "archived" else f", {active} active"
+            text.append(f"▣ {g}: {len(ps)} {noun}{plural}{tail}\n", style="bold")
         self._set(text or Text("No plans found.", style="dim"))
 
 

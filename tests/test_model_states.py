@@ -597,3 +597,19 @@ def test_live_copies_of_archived_files_are_reported_once_per_plan(tmp_path):
             "the work was archived?)",
         )
     ]
+
+
+def test_a_plans_brief_quotes_the_handoff_only_where_it_disagrees(tmp_path):
+    from llmflow_tui.actions.preview import plan_summary
+
+    for name, pointer in (("SAME", "1.1"), ("LAG", "1.2")):
+        write(
+            tmp_path,
+            f"work-space/plans/{name}/PLAN_{name}.md",
+            plan_md(
+                name, extra=f"\n## 📍 Current Status & Handoff\n\n⏳ Next: Achievement {pointer}\n"
+            ),
+        )
+    ws = load(tmp_path, cache=False, now=NOW)
+    assert "**Next**: 1.1  \n" in plan_summary(ws.plan("SAME"))
+    assert "**Next**: 1.1 (handoff says 1.2)" in plan_summary(ws.plan("LAG"))

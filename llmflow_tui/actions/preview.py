@@ -99,7 +99,12 @@ def plan_summary(plan: Plan) -> str:
         _kv(
             "Next",
             (plan.next or "-")
-            + (f" (handoff says {plan.handoff_next})" if plan.handoff_next else ""),
+            # The handoff's pointer only where it disagrees (it lags the files).
+            + (
+                f" (handoff says {plan.handoff_next})"
+                if plan.handoff_next and plan.handoff_next != plan.next
+                else ""
+            ),
         ),
         _kv("Ready", ", ".join(plan.ready) or "-"),
         "",

@@ -611,12 +611,11 @@ class LlmflowApp(App):
         errors, warnings = ws.problem_counts
         # As the tree's root counts them: plans' achievements, not orphans' or archives'.
         achievements = sum(p.tally.total for p in ws.plans if not p.orphan and not p.archived)
-        live = (" · watching" + (" (polling)" if self.poll else "")) if self.watch_enabled else ""
+        live = (" · live" + (" (polling)" if self.poll else "")) if self.watch_enabled else ""
         self._update_topbar(
             f"{plan_census(ws.plans)} · {_n(achievements, 'achievement')}"
             f" · {_n(errors, 'error')}, {_n(warnings, 'warning')} (p){live}",
-            short=f"{plan_census(ws.plans).split(',')[0]} · {errors} err {warnings} warn"
-            + (" · live" if self.watch_enabled else ""),
+            short=f"{plan_census(ws.plans).split(',')[0]} · {errors} err {warnings} warn{live}",
         )
         self._show_selection()
         self._apply_layout()
@@ -1004,7 +1003,11 @@ def workspace_summary(ws: Workspace, name: str, limit: int = 40) -> str:
             by_state[p.state] = by_state.get(p.state, 0) + 1
     for state, n in sorted(by_state.items()):
         lines.append(f"- {state}: {n}")
-    ready = [p for p in ws.plans if p.ready and not p.orphan and not p.archived]
+    ready = [
+        p
+        for p in ws.plans
+        if p.ready and not p.orphan and not p.archived and p.state != "complete_unverified"
+    ]
     plural = "" if len(ready) == 1 else "s"
     lines += ["", f"## Ready now (across plans): {len(ready)} plan{plural}", ""]
     lines += [f"- {p.name}: {', '.join(p.ready)}" for p in ready[:limit]]

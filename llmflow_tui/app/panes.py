@@ -530,6 +530,8 @@ class PlanTree(Tree[NodeRef]):
         # must not read every plan's achievements back from the cache.
         hay = [plan.name, plan.state, plan.group or "", plan.group_label or "", *plan.markers]
         hay += plan.tally.marks
+        # The badges the tree shows: [archived], [orphan].
+        hay += [w for w, on in (("archived", plan.archived), ("orphan", plan.orphan)) if on]
         return any(f in h.casefold() for h in hay)
 
     # -- events ----------------------------------------------------------------------
@@ -765,7 +767,7 @@ class ProgressPane(DataTable):
 
     # Fixed widths: an auto-width column re-measured after a cell was painted leaves that
     # cell cached at its old width (seen in real terminals as a clipped first row).
-    WIDTHS = {"ready": 5, "run": 3, "rev": 3, "blkd": 4, "fix": 3, "stale": 5, "ETA": 4}
+    WIDTHS = {"ready": 5, "run": 3, "rev": 3, "blkd": 4, "fix": 3, "stale": 5, "ETA": 5}
 
     def on_mount(self) -> None:
         self.cursor_type = "row"
@@ -957,7 +959,8 @@ def progress_row(p: Plan, now: float | None = None, name_width: int | None = Non
     return (
         Text.assemble((f"{icon} ", style), name),
         Text.assemble(bar(done, total, 6), f" {done}/{total}"),
-        str(len(p.ready)),
+        # A plan whose documents all claim completion has nothing to start, unverified or not.
+        "—" if p.state == "complete_unverified" else str(len(p.ready)),
         str(running),
         str(p.tally.review),
         str(blocked),
@@ -1000,6 +1003,8 @@ def eta(p: Plan, now: float | None = None) -> str:
     remaining = p.tally.total - p.tally.approved
     if not remaining:
         return "done"
+    if p.state == "complete_unverified":
+        return "done?"  # its documents say so; nobody is expected to work on it
     v = velocity(p, now)
     if v:
         return f"{remaining / v:.0f}d"
@@ -1060,13 +1065,12 @@ class DependencyView(Static):
         if critical is None:
             text.append("critical path: working it out…\n", style="dim")
         elif critical:
-            hours = sum(
-                a.effort.hours if a.effort and a.effort.hours else 1.0
-                for a in (by_id[x] for x in critical)
-            )
+            efforts = [by_id[x].effort for x in critical]
             text.append("critical path ★ ", style="bold yellow")
             text.append(" → ".join(critical), style="yellow")
-            text.append(f"  ≈{hours:.0f}h\n", style="dim")
+            if all(e and e.hours for e in efforts):  # no estimate made up for the rest
+                text.append(f"  ≈{sum(e.hours for e in efforts):.0f}h", style="dim")
+            text.append("\n")
         v = velocity(plan, now)
         text.append(
             f"velocity {v * 7:.1f}/week · ETA {eta(plan, now)}" if v else f"ETA {eta(plan, now)}",

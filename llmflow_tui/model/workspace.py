@@ -12,6 +12,7 @@ import gc
 import hashlib
 import os
 import pickle
+import re
 import threading
 import time
 import zlib
@@ -1468,10 +1469,14 @@ class Workspace:
         path = (root / rel).resolve()
         if path != root and root not in path.parents:
             raise ValueError(f"{rel} is outside the workspace")
-        from .text import decode, read_head
+        from .text import decode, looks_binary, read_head
 
         data = read_head(str(path), path.stat().st_size, limit)
-        text = decode(data[:limit])
+        if looks_binary(data):
+            return f"{rel} is a binary file (it contains NUL bytes): not shown.\n"
+        # Control characters other than tab and newline (escape sequences, carriage
+        # returns, backspaces) would move a terminal's cursor: shown as "�".
+        text = _CONTROL.sub("\ufffd", decode(data[:limit]))
         if len(data) > limit:
             shown = f"{limit // 1024**2} MB" if limit >= 1024**2 else f"{limit // 1024} KB"
             text += f"\n\n[… truncated: only the first {shown} are shown]\n"
@@ -1602,6 +1607,9 @@ def _unit_of(
             if N.FEATURE_RE.match(guess):
                 return guess
     return None
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def _files_folder(p: Plan) -> str:

@@ -168,6 +168,10 @@ async def test_filter_by_state_and_flag():
         await pilot.press("escape")
         await pilot.pause()
         assert any("BILLING" in t for t in labels(app.query_one(PlanTree)))
+        # The tree's badges filter too.
+        await pilot.press("slash", *"orphan")
+        await pilot.pause()
+        assert [k.value for k in app.query_one(ProgressPane).rows] == ["LEGACY-EXPORT"]
 
 
 async def test_workspace_dependency_view_shows_plan_waves_and_follows_the_filter():
@@ -598,3 +602,62 @@ async def test_an_achievement_whose_work_was_archived_says_so(tmp_path):
         text = labels(app.query_one(PlanTree))
         assert any(t.startswith("· 1.1 One") and t.endswith("archived (done)") for t in text)
         assert any(t == "· 1.2 Two" for t in text)
+
+
+async def test_a_binary_or_control_character_file_is_not_dumped_into_the_preview(tmp_path):
+    # Raw bytes would reach the terminal: escape sequences move its cursor and smear panes.
+    make_workspace(
+        tmp_path,
+        {
+            "work-space/plans/FOO/PLAN_FOO.md": plan_md("FOO", [("1.1", "One"), ("1.2", "Two")]),
+            "work-space/plans/FOO/subplans/SUBPLAN_FOO_11.md": b"\x89PNG\x00\x1b[2J\xff" * 50,
+            "work-space/plans/FOO/subplans/SUBPLAN_FOO_12.md": "# SUBPLAN\n\nred \x1b[31mtext\r\n",
+        },
+    )
+    app = LlmflowApp(tmp_path, now=NOW, cache=False, watch=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        tree = app.query_one(PlanTree)
+        preview = app.query_one(PromptPreview)
+        tree.select_path("FOO", "1.1", "work-space/plans/FOO/subplans/SUBPLAN_FOO_11.md")
+        await settled(app)
+        await pilot.pause()
+        assert preview.text.startswith("work-space/plans/FOO/subplans/SUBPLAN_FOO_11.md is a")
+        assert "binary file" in preview.text and "\x1b" not in preview.text
+        tree.select_path("FOO", "1.2", "work-space/plans/FOO/subplans/SUBPLAN_FOO_12.md")
+        await settled(app)
+        await pilot.pause()
+        assert "red \ufffd[31mtext" in preview.text and "\x1b" not in preview.text
+
+
+async def test_a_plan_complete_by_its_documents_offers_nothing_to_start_or_estimate(tmp_path):
+    # "Complete (unverified)": no ready count, no ETA in hours, not under "Ready now"; and a
+    # critical path through achievements without an Effort gets no made-up duration.
+    no_effort = (
+        "# PLAN: Bare\n\n**Status**: Active\n\n## 🎯 Desirable Achievements\n\n"
+        "**Achievement 1.1**: One\n\n**Achievement 1.2**: Two\n- **Dependencies**: 1.1\n"
+    )
+    make_workspace(
+        tmp_path,
+        {
+            "work-space/plans/OLD/PLAN_OLD.md": plan_md("OLD", status="✅ Complete"),
+            "work-space/plans/OLD/execution/EXECUTION_TASK_OLD_11_01.md": execution_md(
+                "OLD", "1.1", status="✅ Complete"
+            ),
+            "work-space/plans/BARE/PLAN_BARE.md": no_effort,
+        },
+    )
+    app = LlmflowApp(tmp_path, now=NOW, cache=False, watch=False)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await loaded(pilot)
+        assert app.ws.plan("OLD").state == "complete_unverified"
+        table = app.query_one(ProgressPane)
+        row = [str(c) for c in table.get_row("OLD")]
+        assert row[2] == "—" and row[-1] == "done?"
+        summary = app.query_one(PromptPreview).text
+        assert "- BARE: 1.1" in summary and "- OLD:" not in summary
+        app.query_one(PlanTree).select_path("BARE")
+        await settled(app)
+        await pilot.pause()
+        deps = str(app.query_one(DependencyView).render())
+        assert "critical path ★ 1.1 → 1.2" in deps and "≈" not in deps

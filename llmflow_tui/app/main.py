@@ -518,6 +518,8 @@ class LlmflowApp(App):
         )
         self.show(message.ws)
         ws = message.ws
+        if message.why == "reload":  # the screen may look the same: say it was done
+            self.notify(f"Reloaded: {plan_census(ws.plans)}", timeout=2)
         self.call_after_refresh(lambda: self._after_first_paint(ws))
         if self._pending:
             self.queue_changes(set())  # changes that arrived while it was loading
@@ -525,9 +527,9 @@ class LlmflowApp(App):
     def on_workspace_updated(self, message: WorkspaceUpdated) -> None:
         if self.ws is not None and message.ws is self.ws:
             return
-        rels = [os.path.relpath(p, self.root) for p in message.paths[:5]]
-        more = f" (+{len(message.paths) - 5})" if len(message.paths) > 5 else ""
-        self.log_activity(f"changed: {', '.join(rels)}{more}")
+        summary = update_summary(self.ws, message.ws, message.paths, self.root)
+        if summary:  # nothing worth a line: folders, editors' temp files
+            self.log_activity(summary)
         self.last_update_seconds = message.seconds
         self.show(message.ws)
 
@@ -885,9 +887,14 @@ class LlmflowApp(App):
             return
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
         path = str(self.root / rel)
+        line = None
+        ref, plan = self.selected, self.ws.plan(self.selected.plan or "") if self.ws else None
+        if ref.kind == "achievement" and plan is not None and rel == plan.path:
+            a = plan.achievement(ref.achievement or "")
+            line = a.line if a is not None else None  # at its definition, not line 1
         try:
             with self.suspend():
-                subprocess.call([*shlex.split(editor), path])
+                subprocess.call(editor_argv(shlex.split(editor), path, line))
         except Exception as exc:  # e.g. no terminal to hand over (web, tests)
             self.notify(f"Cannot open an editor here: {exc}", severity="warning")
             return
@@ -991,6 +998,59 @@ def _home_relative(path: Path) -> str:
         return "~/" + str(path.relative_to(home)) if path != home else "~"
     except ValueError:
         return str(path)
+
+
+# Editors that open a file at a line given as "+N" before it.
+_PLUS_LINE = {"vi", "vim", "nvim", "view", "nano", "emacs", "emacsclient", "micro", "kak", "ne"}
+
+
+def editor_argv(editor: list[str], path: str, line: int | None) -> list[str]:
+    """The command that opens ``path`` in ``editor``, at ``line`` where the editor's way to
+    say so is known (``+N``, VS Code's ``-g path:N``, helix's ``path:N``)."""
+    name = os.path.basename(editor[0]) if editor else ""
+    if not line:
+        return [*editor, path]
+    if name in _PLUS_LINE:
+        return [*editor, f"+{line}", path]
+    if name in ("code", "codium", "code-insiders"):
+        return [*editor, "-g", f"{path}:{line}"]
+    if name in ("hx", "helix"):
+        return [*editor, f"{path}:{line}"]
+    return [*editor, path]
+
+
+def update_summary(old: Workspace | None, new: Workspace, paths, root: Path) -> str:
+    """An activity-log line for a live update: the methodology files that changed (editors'
+    temp files left out), then the plans whose progress or state moved; "" if neither."""
+    from ..model.names import might_be_methodology
+
+    files = []
+    for p in sorted(paths):
+        name = os.path.basename(p)
+        if might_be_methodology(name):
+            gone = "" if os.path.exists(p) else " (removed)"
+            files.append(os.path.relpath(p, root) + gone)
+    shown = ", ".join(files[:5]) + (f" (+{len(files) - 5})" if len(files) > 5 else "")
+    moved = []
+    if old is not None:
+        before = old.plans_by_name
+        for plan in new.plans:
+            was = before.get(plan.name)
+            if was is plan:
+                continue
+            if was is None:
+                moved.append(f"{plan.name} new")
+            elif (was.state, was.progress) != (plan.state, plan.progress):
+                (a, t), (b, u) = was.progress, plan.progress
+                state = f" {was.state} → {plan.state}" if was.state != plan.state else ""
+                moved.append(f"{plan.name} {a}/{t} → {b}/{u}{state}")
+        moved += [f"{name} gone" for name in before if name not in new.plans_by_name]
+    if not files and not moved:
+        return ""
+    text = f"changed: {shown or f'{len(paths)} path(s)'}"
+    if moved:
+        text += " · " + "; ".join(moved[:3]) + (f" (+{len(moved) - 3})" if len(moved) > 3 else "")
+    return text
 
 
 def workspace_summary(ws: Workspace, name: str, limit: int = 40) -> str:

@@ -298,6 +298,7 @@ async def test_reload_key_picks_up_changes_without_watcher(tmp_path):
         await settled(app)
         await pilot.pause()
         assert app.ws.plan("X").state == "complete"
+        assert any(n.message.startswith("Reloaded: 1 plan") for n in app._notifications)
 
 
 async def wait_for(pilot, predicate, seconds: float = 10.0, again=None) -> bool:

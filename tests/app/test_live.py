@@ -478,12 +478,13 @@ async def test_queued_snapshots_coalesce_into_one_repaint(tmp_path, monkeypatch)
         monkeypatch.setattr(app, "show", lambda ws: (shown.append(ws), original(ws)))
         first = app.ws.apply([root / PLAN])
         second = first.apply([root / PLAN])
-        a, b = str(root / "a.md"), str(root / "b.md")
+        a, b = str(root / "SUBPLAN_X_12.md"), str(root / "b.swx")
         app.post_message(app_main.WorkspaceUpdated(first, [a], 0.01))
         app.post_message(app_main.WorkspaceUpdated(second, [b], 0.01))
         await pilot.pause()
         assert shown == [second]
-        assert "changed: a.md, b.md" in app.activity[-1]
+        # One line for both; an editor's swap file is not worth a mention.
+        assert app.activity[-1].endswith("changed: SUBPLAN_X_12.md (removed)")
 
 
 async def test_footer_shows_edit_only_where_there_is_a_file(tmp_path):
@@ -975,6 +976,12 @@ async def test_the_watcher_runs_in_a_child_process_that_ends_with_the_app(tmp_pa
         child = app._watch_proc
         assert child.poll() is None  # running
         assert await approved_live(pilot, root)
+        # The activity log says which file came and what it changed.
+        assert any(
+            "work-space/plans/X/execution/feedbacks/APPROVED_11.md" in line
+            and "X 0/2 → 1/2" in line
+            for line in app.activity
+        )
     child.wait(timeout=5)  # it left with the app
 
 
@@ -989,3 +996,20 @@ async def test_without_a_watcher_process_the_app_watches_itself(tmp_path, monkey
         await pilot.pause(0.3)
         assert await approved_live(pilot, root)
         assert getattr(app, "_watch_proc", None) is None
+
+
+async def test_edit_on_an_achievement_without_documents_opens_its_definition(tmp_path, monkeypatch):
+    root = small_workspace(tmp_path / "ws")
+    calls = []
+    monkeypatch.setenv("EDITOR", "vim")
+    monkeypatch.setattr(app_main.subprocess, "call", lambda argv: calls.append(argv) or 0)
+    app = LlmflowApp(root, watch=False, now=NOW, cache=False)
+    monkeypatch.setattr(app, "suspend", contextlib.nullcontext)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("j", "enter", "j", "j", "e")  # 1.2: no SUBPLAN → the PLAN, at 1.2
+        line = app.ws.plan("X").achievement("1.2").line
+        assert line > 1
+        assert calls == [["vim", f"+{line}", str(root / PLAN)]]
+    assert app_main.editor_argv(["code", "-w"], "/p.md", 7) == ["code", "-w", "-g", "/p.md:7"]
+    assert app_main.editor_argv(["myeditor"], "/p.md", 7) == ["myeditor", "/p.md"]

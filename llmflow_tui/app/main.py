@@ -772,8 +772,13 @@ class LlmflowApp(App):
             ("↑ ↓ / j k", "Move in the plan tree or the progress table", "tree.down, tree.up"),
             ("enter", "Expand or collapse; on a progress row: that plan", "tree"),
             ("tab", "Next pane (scroll the preview with the arrows)", ""),
-            ("ctrl+p", "Command palette: every action, and 'plan: go to …'", "palette"),
+            (
+                "ctrl+p",
+                "Command palette: every action, and 'plan: go to …' (also in a dialog)",
+                "palette",
+            ),
             ("esc", "Clear the filter / close a dialog", ""),
+            ("p l ?", "In a dialog: go to the problems, the log or this help", ""),
         ]
         self.push_screen(HelpScreen(rows))
 

@@ -51,3 +51,63 @@ async def test_dialog_footers_list_only_keys_that_work_there():
         # One dialog at a time: closing it shows the main screen again.
         assert isinstance(app.screen, MainScreen)
         assert {"r", "s", "p", "l"} <= set(footer_keys(app))
+
+
+async def test_the_palette_offers_every_binding_once_namespaced():
+    app = demo_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        await pilot.press("ctrl+p")
+        assert isinstance(app.screen, CommandPalette)
+        titles = [c.title for c in app.get_system_commands(app.screen_stack[-2])]
+        assert all(re.match(r"[a-z]+: ", t) for t in titles), titles
+        for title in ("view: filter", "view: progress", "view: deps", "view: preview"):
+            assert title in titles
+        assert [t for t in titles if "quit" in t.lower()] == ["app: quit"]
+        assert len(titles) == len(set(titles))
+        await pilot.press(*"view: deps", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        assert not app.query_one("#deps").has_class("hidden")
+
+
+async def test_plan_go_to_from_a_dialog_closes_it_and_selects_the_plan():
+    app = demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("l", "ctrl+p")
+        titles = [c.title for c in app.get_system_commands(app.screen_stack[-2])]
+        assert "plan: go to AUTH" in titles
+        await pilot.press(*"plan: go to AUTH", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        assert app.selected.kind == "plan" and app.selected.plan == "AUTH"
+
+
+async def test_plan_go_to_shows_a_plan_below_the_view_with_its_children(tmp_path):
+    files = {
+        f"work-space/plans/P{i:02}/PLAN_P{i:02}.md": plan_md(
+            f"P{i:02}", [("1.1", "One"), ("1.2", "Two"), ("1.3", "Three"), ("1.4", "Four")]
+        )
+        for i in range(60)
+    }
+    root = make_workspace(tmp_path / "ws", files)
+    app = LlmflowApp(root, watch=False, now=NOW, cache=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(pilot)
+        tree = app.query_one(PlanTree)
+        tree.select_path("P45", "1.1")  # expands P45
+        await pilot.pause()
+        tree.select_path("P00")
+        await pilot.pause()
+        tree.scroll_home(animate=False)
+        await pilot.pause()
+        await pilot.press("ctrl+p", *"plan: go to P45", "enter")
+        await pilot.pause()
+        await pilot.pause()
+        node = tree.cursor_node
+        assert app.selected.plan == "P45" and node.is_expanded
+        top = tree.scroll_offset.y
+        height = tree.scrollable_content_region.height
+        last_child = node.children[-1].line
+        assert top <= node.line and last_child < top + height, (node.line, top, height)

@@ -863,10 +863,28 @@ class LlmflowApp(App):
         except Exception as exc:
             self.call_from_thread(self.log_activity, f"local clipboard: {exc}")
 
+    def save_base(self) -> tuple[Path, str]:
+        """Where a saved preview goes, and how the save dialog names it: the workspace, but
+        never the bundled demo (it lives inside the installed package): the current folder
+        then, or the home folder if that is inside the package too."""
+        package = Path(__file__).resolve().parents[1]
+        if not self.root.is_relative_to(package):
+            return self.root, "the workspace"
+        cwd = Path.cwd().resolve()
+        if not cwd.is_relative_to(package):
+            return cwd, f"the current folder, {_home_relative(cwd)}"
+        return Path.home(), "your home folder"
+
     def action_save(self) -> None:
         preview = self.query_one(PromptPreview)
         stem = (preview.title or "preview").replace("/", "_").replace(" ", "_")
-        suggestion = f".llmflow/saved/{stem.rsplit('.', 1)[0]}.md"
+        stem = stem.rsplit(".", 1)[0]
+        base, where = self.save_base()
+        # A free name: saving the same preview twice offers X-2.md, then X-3.md, …
+        suggestion, n = f".llmflow/saved/{stem}.md", 1
+        while (base / suggestion).exists() or (base / suggestion).is_symlink():
+            n += 1
+            suggestion = f".llmflow/saved/{stem}-{n}.md"
 
         def save(rel: str | None) -> None:
             if not rel:
@@ -874,16 +892,16 @@ class LlmflowApp(App):
             from ..fsio import ConfinementError, FileExistsConflict, write_text
 
             try:
-                path = write_text(self.root, rel, preview.text, overwrite=False)
+                path = write_text(base, rel, preview.text, overwrite=False)
             except FileExistsConflict:
                 self.notify(f"{rel} exists: not overwritten.", severity="error")
             except (ConfinementError, OSError) as exc:
                 self.notify(f"Not saved: {exc}", severity="error")
             else:
                 self.log_activity(f"saved preview to {path}")
-                self.notify(f"Saved to {rel}")
+                self.notify(f"Saved to {_home_relative(path) if base != self.root else rel}")
 
-        self.push_screen(SaveModal(suggestion), save)
+        self.push_screen(SaveModal(suggestion, where), save)
 
     def action_edit(self) -> None:
         rel = self.selected_file()

@@ -255,17 +255,19 @@ class HelpScreen(Dialog[None]):
 
 
 class SaveModal(ModalScreen[str | None]):
-    """Ask where to save the preview (a path relative to the workspace)."""
+    """Ask where to save the preview (a path relative to ``base``: the workspace, or for
+    the bundled demo the current folder)."""
 
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="save.cancel")]
 
-    def __init__(self, suggestion: str) -> None:
+    def __init__(self, suggestion: str, base: str = "the workspace") -> None:
         super().__init__()
         self.suggestion = suggestion
+        self.base = base
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="small"):
-            yield Label("Save the preview to (relative to the workspace; enter to save):")
+            yield Label(f"Save the preview to (relative to {self.base}; enter to save):")
             yield Input(self.suggestion, id="save-path")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -111,3 +111,40 @@ async def test_plan_go_to_shows_a_plan_below_the_view_with_its_children(tmp_path
         height = tree.scrollable_content_region.height
         last_child = node.children[-1].line
         assert top <= node.line and last_child < top + height, (node.line, top, height)
+
+
+async def test_a_second_save_offers_a_free_name(tmp_path):
+    root = make_workspace(
+        tmp_path / "ws", {"work-space/plans/X/PLAN_X.md": plan_md("X", [("1.1", "Only")])}
+    )
+    app = LlmflowApp(root, watch=False, now=NOW, cache=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("j", "s", "enter")
+        await pilot.pause()
+        assert (root / ".llmflow/saved/X.md").exists()
+        await pilot.press("s")
+        assert app.screen.query_one(Input).value == ".llmflow/saved/X-2.md"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert (root / ".llmflow/saved/X-2.md").read_text() == app.query_one("#preview").text
+        await pilot.press("s")
+        assert app.screen.query_one(Input).value == ".llmflow/saved/X-3.md"
+
+
+async def test_saving_from_the_bundled_demo_writes_under_the_current_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    before = sorted(DEMO.rglob("*"))
+    app = demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("j", "s")
+        assert isinstance(app.screen, SaveModal)
+        prompt = str(app.screen.query_one(Label).render())
+        # Asserted before enter: the demo (inside the package) is never written to.
+        assert "current folder" in prompt, prompt
+        rel = app.screen.query_one(Input).value
+        await pilot.press("enter")
+        await pilot.pause()
+        assert (tmp_path / rel).read_text() == app.query_one("#preview").text
+    assert sorted(DEMO.rglob("*")) == before

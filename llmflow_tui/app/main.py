@@ -872,7 +872,7 @@ class LlmflowApp(App):
             return self.root, "the workspace"
         cwd = Path.cwd().resolve()
         if not cwd.is_relative_to(package):
-            return cwd, f"the current folder, {_home_relative(cwd)}"
+            return cwd, "the current folder"
         return Path.home(), "your home folder"
 
     def action_save(self) -> None:

@@ -267,7 +267,7 @@ class SaveModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="small"):
-            yield Label(f"Save the preview to (relative to {self.base}; enter to save):")
+            yield Label(f"Save the preview to (relative to {self.base}; enter saves):")
             yield Input(self.suggestion, id="save-path")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

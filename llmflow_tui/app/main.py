@@ -773,8 +773,13 @@ class LlmflowApp(App):
             ("↑ ↓ / j k", "Move in the plan tree or the progress table", "tree.down, tree.up"),
             ("enter", "Expand or collapse; on a progress row: that plan", "tree"),
             ("tab", "Next pane (scroll the preview with the arrows)", ""),
-            ("ctrl+p", "Command palette: every action, and 'plan: go to …'", "palette"),
+            (
+                "ctrl+p",
+                "Command palette: every action, and 'plan: go to …' (also in a dialog)",
+                "palette",
+            ),
             ("esc", "Clear the filter / close a dialog", ""),
+            ("p l ?", "In a dialog: go to the problems, the log or this help", ""),
         ]
         self.push_screen(HelpScreen(rows))
 
@@ -859,10 +864,28 @@ class LlmflowApp(App):
         except Exception as exc:
             self.call_from_thread(self.log_activity, f"local clipboard: {exc}")
 
+    def save_base(self) -> tuple[Path, str]:
+        """Where a saved preview goes, and how the save dialog names it: the workspace, but
+        never the bundled demo (it lives inside the installed package): the current folder
+        then, or the home folder if that is inside the package too."""
+        package = Path(__file__).resolve().parents[1]
+        if not self.root.is_relative_to(package):
+            return self.root, "the workspace"
+        cwd = Path.cwd().resolve()
+        if not cwd.is_relative_to(package):
+            return cwd, "the current folder"
+        return Path.home(), "your home folder"
+
     def action_save(self) -> None:
         preview = self.query_one(PromptPreview)
         stem = (preview.title or "preview").replace("/", "_").replace(" ", "_")
-        suggestion = f".llmflow/saved/{stem.rsplit('.', 1)[0]}.md"
+        stem = stem.rsplit(".", 1)[0]
+        base, where = self.save_base()
+        # A free name: saving the same preview twice offers X-2.md, then X-3.md, …
+        suggestion, n = f".llmflow/saved/{stem}.md", 1
+        while (base / suggestion).exists() or (base / suggestion).is_symlink():
+            n += 1
+            suggestion = f".llmflow/saved/{stem}-{n}.md"
 
         def save(rel: str | None) -> None:
             if not rel:
@@ -870,16 +893,16 @@ class LlmflowApp(App):
             from ..fsio import ConfinementError, FileExistsConflict, write_text
 
             try:
-                path = write_text(self.root, rel, preview.text, overwrite=False)
+                path = write_text(base, rel, preview.text, overwrite=False)
             except FileExistsConflict:
                 self.notify(f"{rel} exists: not overwritten.", severity="error")
             except (ConfinementError, OSError) as exc:
                 self.notify(f"Not saved: {exc}", severity="error")
             else:
                 self.log_activity(f"saved preview to {path}")
-                self.notify(f"Saved to {rel}")
+                self.notify(f"Saved to {_home_relative(path) if base != self.root else rel}")
 
-        self.push_screen(SaveModal(suggestion), save)
+        self.push_screen(SaveModal(suggestion, where), save)
 
     def action_edit(self) -> None:
         rel = self.selected_file()
@@ -908,8 +931,12 @@ class LlmflowApp(App):
 
     def get_system_commands(self, screen: Screen):
         """Every binding, namespaced ("view: …", "plan: …"), plus commands for the context:
-        a jump to any plan, and tree commands for the selected plan."""
-        yield from super().get_system_commands(screen)
+        a jump to any plan, and tree commands for the selected plan. They work from a dialog
+        too: choosing one closes the dialog first. Of Textual's own commands only the theme
+        switcher is kept (Quit and Keys repeat "app: quit" and "?")."""
+        for command in super().get_system_commands(screen):
+            if command.title == "Theme":
+                yield SystemCommand("app: theme", command.help, command.callback)
         names = {
             "quit": "app",
             "help": "app",
@@ -926,33 +953,79 @@ class LlmflowApp(App):
             "pane.preview": "view",
         }
         for b in self.BINDINGS:
-            if b.id in names and self.check_action(b.action.split("(")[0], ()) is not False:
-                action = b.action
+            if b.id in names and self._offered(b.action.split("(")[0]):
                 yield SystemCommand(
                     f"{names[b.id]}: {b.description.lower()}",
                     f"{b.tooltip} ({self.key_for(b)})",
-                    lambda action=action: self.run_action(action),
+                    self._on_main(lambda action=b.action: self.run_action(action)),
                 )
-        if not isinstance(screen, MainScreen) or self.ws is None:
+        if self.ws is None:
             return
-        tree = self.query_one(PlanTree)
         yield SystemCommand(
             "view: expand all plans",
             "Show every achievement (expand every plan)",
-            lambda: tree.expand_plans(True),
+            self._on_main(lambda: self.query_one(PlanTree).expand_plans(True)),
         )
         yield SystemCommand(
             "view: collapse all plans",
             "Plans only (collapse every plan)",
-            lambda: tree.expand_plans(False),
+            self._on_main(lambda: self.query_one(PlanTree).expand_plans(False)),
         )
         for plan in self.ws.plans:
             done, total = plan.progress
             yield SystemCommand(
                 f"plan: go to {plan.name}",
                 f"{plan.state.replace('_', ' ')}, {done}/{total} approved",
-                lambda name=plan.name: tree.select_path(name),
+                self._on_main(lambda name=plan.name: self.go_to_plan(name)),
             )
+
+    def _main_screen(self) -> MainScreen | None:
+        return next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)
+
+    def _offered(self, action: str) -> bool:
+        """Whether the palette offers an action: judged on the main screen, whatever is
+        open over it (the palette itself, a dialog), since choosing it closes those."""
+        if action == "filter":
+            return self._main_screen() is not None
+        if action == "pane":
+            main = self._main_screen()
+            return main is not None and main.has_class("narrow")
+        return self.check_action(action, ()) is not False
+
+    def _on_main(self, command):
+        """``command`` run on the main screen: any dialog over it is closed first. What it
+        returns (a coroutine from ``run_action``) the palette awaits."""
+
+        def run():
+            while len(self.screen_stack) > 1 and not isinstance(self.screen, MainScreen):
+                self.screen.dismiss(None)  # a result of None: the dialogs do nothing with it
+            return command()
+
+        return run
+
+    def go_to_plan(self, name: str) -> None:
+        """Select a plan in the tree, and scroll so that it and its shown children are on
+        screen with the plan near the top when they would reach past the bottom."""
+        tree = self.query_one(PlanTree)
+        tree.select_path(name)
+
+        def lift() -> None:  # after the tree's own reveal (call_after_refresh is in order)
+            node = tree.cursor_node
+            if node is None or node.line < 0:
+                return
+            rows = _shown_rows(node)
+            bottom = tree.scroll_offset.y + tree.scrollable_content_region.height
+            if node.line + rows >= bottom:
+                tree.scroll_to(y=max(0, node.line - 2), animate=False)
+
+        tree.call_after_refresh(lift)
+
+
+def _shown_rows(node) -> int:
+    """Lines a tree node takes with its expanded descendants."""
+    if not node.is_expanded:
+        return 1
+    return 1 + sum(_shown_rows(child) for child in node.children)
 
 
 def _where(reason) -> str:

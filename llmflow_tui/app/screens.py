@@ -17,13 +17,31 @@ from textual.strip import Strip
 from textual.widgets import DataTable, Input, Label, RichLog, Static
 
 from ..model.types import Problem
+from .panes import KeyFooter
 
 
 class Dialog(ModalScreen[ScreenResultType]):
-    """A modal that takes (almost) the whole screen on a small terminal."""
+    """A modal that takes (almost) the whole screen on a small terminal, with a footer of
+    its own: the main screen's keys do nothing here, so its footer must not show through.
+    ``p``, ``l`` and ``?`` go from one dialog to another."""
+
+    # The app's ctrl+p (a priority binding) opens the palette; this one puts it in the footer.
+    BINDINGS = [
+        Binding("ctrl+p", "app.command_palette", "palette", show=False, id="dialog.palette")
+    ]
 
     def on_mount(self) -> None:  # runs before each subclass's own on_mount
-        self.set_class(self.app.size.width < 100 or self.app.size.height < 30, "narrow")
+        narrow = self.app.size.width < 100 or self.app.size.height < 30
+        self.set_class(narrow, "narrow")
+        footer = KeyFooter()
+        footer.compact = narrow
+        self.mount(footer)
+
+    def action_switch(self, action: str) -> None:
+        """Close this dialog and run the app's ``action`` (which opens another one)."""
+        app = self.app
+        self.dismiss(None)  # pops at once: the next dialog goes on the main screen
+        getattr(app, f"action_{action}")()
 
 
 class ProblemList(ScrollView, can_focus=True):
@@ -136,6 +154,8 @@ class ProblemsScreen(Dialog[Problem | None]):
     BINDINGS = [
         Binding("escape,p,q", "dismiss(None)", "Close", id="problems.close"),
         Binding("enter", "choose", "Go to", id="problems.choose"),
+        Binding("l", "switch('log')", "Log", id="problems.log", tooltip="The activity log"),
+        Binding("question_mark", "switch('help')", "Help", id="problems.help", tooltip="Every key"),
     ]
 
     def __init__(self, problems: tuple[Problem, ...]) -> None:
@@ -176,7 +196,11 @@ class ProblemsScreen(Dialog[Problem | None]):
 class LogScreen(Dialog[None]):
     """The activity log: loads, reloads, file changes, copies and saves."""
 
-    BINDINGS = [Binding("escape,l,q", "dismiss(None)", "Close", id="log.close")]
+    BINDINGS = [
+        Binding("escape,l,q", "dismiss(None)", "Close", id="log.close"),
+        Binding("p", "switch('problems')", "Problems", id="log.problems", tooltip="Problems"),
+        Binding("question_mark", "switch('help')", "Help", id="log.help", tooltip="Every key"),
+    ]
 
     def __init__(self, lines: list[str]) -> None:
         super().__init__()
@@ -196,7 +220,11 @@ class LogScreen(Dialog[None]):
 class HelpScreen(Dialog[None]):
     """Every binding with its key and description."""
 
-    BINDINGS = [Binding("escape,question_mark,q", "dismiss(None)", "Close", id="help.close")]
+    BINDINGS = [
+        Binding("escape,question_mark,q", "dismiss(None)", "Close", id="help.close"),
+        Binding("p", "switch('problems')", "Problems", id="help.problems", tooltip="Problems"),
+        Binding("l", "switch('log')", "Log", id="help.log", tooltip="The activity log"),
+    ]
 
     def __init__(self, rows: list[tuple[str, str, str]]) -> None:
         super().__init__()
@@ -227,17 +255,19 @@ class HelpScreen(Dialog[None]):
 
 
 class SaveModal(ModalScreen[str | None]):
-    """Ask where to save the preview (a path relative to the workspace)."""
+    """Ask where to save the preview (a path relative to ``base``: the workspace, or for
+    the bundled demo the current folder)."""
 
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="save.cancel")]
 
-    def __init__(self, suggestion: str) -> None:
+    def __init__(self, suggestion: str, base: str = "the workspace") -> None:
         super().__init__()
         self.suggestion = suggestion
+        self.base = base
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="small"):
-            yield Label("Save the preview to (relative to the workspace; enter to save):")
+            yield Label(f"Save the preview to (relative to {self.base}; enter saves):")
             yield Input(self.suggestion, id="save-path")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

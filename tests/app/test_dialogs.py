@@ -1,0 +1,150 @@
+"""Dialogs (help, problems, log, save) and the command palette, as a user meets them."""
+
+from __future__ import annotations
+
+import re
+
+from textual.command import CommandPalette
+from textual.widgets import Input, Label
+from textual.widgets._footer import FooterKey
+from wsbuilder import make_workspace, plan_md
+
+from llmflow_tui.app.main import LlmflowApp, MainScreen
+from llmflow_tui.app.panes import PlanTree
+from llmflow_tui.app.screens import HelpScreen, LogScreen, ProblemsScreen, SaveModal
+
+from .test_app import DEMO, NOW, _isolated, demo_app, loaded  # noqa: F401 (a fixture)
+
+
+def footer_keys(app) -> dict[str, str]:
+    """The footer a user sees: the top screen's own, else the one showing through."""
+    for screen in reversed(app.screen_stack):
+        keys = {k.key_display: k.description for k in screen.query(FooterKey)}
+        if keys:
+            return keys
+    return {}
+
+
+async def test_dialog_footers_list_only_keys_that_work_there():
+    app = demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        main_only = {"r", "e", "m", "c", "s"}
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        keys = footer_keys(app)
+        assert not main_only & set(keys), keys
+        assert {"p", "l"} <= set(keys) and keys["esc"] == "Close"
+        # Every key the footer lists does what it says: p, l and ? go between dialogs.
+        await pilot.press("p")
+        assert isinstance(app.screen, ProblemsScreen)
+        keys = footer_keys(app)
+        assert not main_only & set(keys) and "p" not in keys, keys
+        assert keys["l"] == "Log" and keys["?"] == "Help"
+        await pilot.press("l")
+        assert isinstance(app.screen, LogScreen)
+        keys = footer_keys(app)
+        assert not main_only & set(keys) and keys["p"] == "Problems", keys
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        # One dialog at a time: closing it shows the main screen again.
+        assert isinstance(app.screen, MainScreen)
+        assert {"r", "s", "p", "l"} <= set(footer_keys(app))
+
+
+async def test_the_palette_offers_every_binding_once_namespaced():
+    app = demo_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        await pilot.press("ctrl+p")
+        assert isinstance(app.screen, CommandPalette)
+        titles = [c.title for c in app.get_system_commands(app.screen_stack[-2])]
+        assert all(re.match(r"[a-z]+: ", t) for t in titles), titles
+        for title in ("view: filter", "view: progress", "view: deps", "view: preview"):
+            assert title in titles
+        assert [t for t in titles if "quit" in t.lower()] == ["app: quit"]
+        assert len(titles) == len(set(titles))
+        await pilot.press(*"view: deps", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        assert not app.query_one("#deps").has_class("hidden")
+
+
+async def test_plan_go_to_from_a_dialog_closes_it_and_selects_the_plan():
+    app = demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("l", "ctrl+p")
+        titles = [c.title for c in app.get_system_commands(app.screen_stack[-2])]
+        assert "plan: go to AUTH" in titles
+        await pilot.press(*"plan: go to AUTH", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        assert app.selected.kind == "plan" and app.selected.plan == "AUTH"
+
+
+async def test_plan_go_to_shows_a_plan_below_the_view_with_its_children(tmp_path):
+    files = {
+        f"work-space/plans/P{i:02}/PLAN_P{i:02}.md": plan_md(
+            f"P{i:02}", [("1.1", "One"), ("1.2", "Two"), ("1.3", "Three"), ("1.4", "Four")]
+        )
+        for i in range(60)
+    }
+    root = make_workspace(tmp_path / "ws", files)
+    app = LlmflowApp(root, watch=False, now=NOW, cache=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(pilot)
+        tree = app.query_one(PlanTree)
+        tree.select_path("P45", "1.1")  # expands P45
+        await pilot.pause()
+        tree.select_path("P00")
+        await pilot.pause()
+        tree.scroll_home(animate=False)
+        await pilot.pause()
+        await pilot.press("ctrl+p", *"plan: go to P45", "enter")
+        await pilot.pause()
+        await pilot.pause()
+        node = tree.cursor_node
+        assert app.selected.plan == "P45" and node.is_expanded
+        top = tree.scroll_offset.y
+        height = tree.scrollable_content_region.height
+        last_child = node.children[-1].line
+        assert top <= node.line and last_child < top + height, (node.line, top, height)
+
+
+async def test_a_second_save_offers_a_free_name(tmp_path):
+    root = make_workspace(
+        tmp_path / "ws", {"work-space/plans/X/PLAN_X.md": plan_md("X", [("1.1", "Only")])}
+    )
+    app = LlmflowApp(root, watch=False, now=NOW, cache=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("j", "s", "enter")
+        await pilot.pause()
+        assert (root / ".llmflow/saved/X.md").exists()
+        await pilot.press("s")
+        assert app.screen.query_one(Input).value == ".llmflow/saved/X-2.md"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert (root / ".llmflow/saved/X-2.md").read_text() == app.query_one("#preview").text
+        await pilot.press("s")
+        assert app.screen.query_one(Input).value == ".llmflow/saved/X-3.md"
+
+
+async def test_saving_from_the_bundled_demo_writes_under_the_current_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    before = sorted(DEMO.rglob("*"))
+    app = demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("j", "s")
+        assert isinstance(app.screen, SaveModal)
+        prompt = str(app.screen.query_one(Label).render())
+        # Asserted before enter: the demo (inside the package) is never written to.
+        assert "current folder" in prompt, prompt
+        rel = app.screen.query_one(Input).value
+        await pilot.press("enter")
+        await pilot.pause()
+        assert (tmp_path / rel).read_text() == app.query_one("#preview").text
+    assert sorted(DEMO.rglob("*")) == before

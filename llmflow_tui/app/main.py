@@ -145,7 +145,14 @@ class LlmflowApp(App):
         Binding("r", "reload", "Reload", id="reload", tooltip="Read the workspace again"),
         # Priority: handled as the key arrives, so the keys typed right after it (queued
         # already, as in a paste or on a busy start) reach the filter and not the tree.
-        Binding("slash", "filter", "Filter", id="filter", tooltip="Filter plans", priority=True),
+        Binding(
+            "slash",
+            "filter",
+            "Filter",
+            id="filter",
+            tooltip="Filter plans by name, state, group or flag",
+            priority=True,
+        ),
         Binding("e", "edit", "Edit", id="edit", tooltip="Open the selected file in $EDITOR"),
         Binding(
             "m",

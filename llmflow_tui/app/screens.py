@@ -236,8 +236,10 @@ class HelpScreen(Dialog[None]):
             yield DataTable(id="help-table", cursor_type="row")
             yield Static(
                 Text(
-                    "States: ✔ approved  ✘ needs fix  ◎ awaiting review  ▶ executing  "
-                    "◇ subplan ready  · not started.  Config: ~/.config/llmflow/config.toml "
+                    "Achievements: ✔ approved  ✘ needs fix  ◎ awaiting review  ▶ executing  "
+                    "◇ subplan ready  · not started.  Plans: ✔ complete  ✔? complete by its "
+                    "documents (no reviews)  ✘ needs attention  ● active  ○ not started  "
+                    "◆ plan of plans  ▣ group.  Config: ~/.config/llmflow/config.toml "
                     'and <workspace>/.llmflow/config.toml ([keys] id = "key").',
                     style="dim",
                 ),

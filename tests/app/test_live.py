@@ -298,9 +298,10 @@ async def test_live_update_keeps_the_preview_scroll(tmp_path):
         await pilot.pause()
         area = app.query_one("#preview-text", TextArea)
         assert area.text.startswith("# SUBPLAN")
+        # Measured first (a busy machine may take a few refreshes), then scrolled.
+        assert await wait_for(pilot, lambda: area.max_scroll_y >= 100)
         area.scroll_to(y=100, animate=False, immediate=True)
-        await pilot.pause()
-        assert area.scroll_y == 100
+        assert await wait_for(pilot, lambda: area.scroll_y == 100)
         await pilot.pause(0.3)
         subplan.write_text(body + "one more line\n")
         assert await wait_for(
@@ -308,8 +309,8 @@ async def test_live_update_keeps_the_preview_scroll(tmp_path):
             lambda: area.text.endswith("one more line\n"),
             again=lambda: subplan.write_text(body + "one more line\n"),
         )
-        await pilot.pause()
-        assert area.scroll_y == 100
+        # The new text is measured and the view put back where it was.
+        assert await wait_for(pilot, lambda: area.scroll_y == 100, seconds=3)
 
 
 async def test_theme_from_config_and_no_color(tmp_path, monkeypatch):

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from rich.cells import cell_len
+from rich.style import Style
 from rich.text import Span, Text
 from textual import work
 from textual.app import ComposeResult
@@ -109,7 +110,40 @@ def spans_text(parts: list[tuple[str, str]]) -> Text:
     return Text("".join(plain), spans=spans)
 
 
-NAME_LIMIT = 26  # a tree pane is ~40 columns: a long name must not push the counts out
+NAME_LIMIT = 26  # a default cut; the tree fits names to its own width (FitLabel)
+MIN_NAME = 9  # "FEAT…0012": below this a cut name no longer tells plans apart
+
+
+class FitLabel(Text):
+    """A tree label whose ``cut`` span (a name) is middle-cut at render time until the
+    whole label fits the tree's width: the counts and badges after it stay readable."""
+
+    __slots__ = ("cut",)
+
+    def fitted(self, room: int) -> Text:
+        """This label in at most ``room`` cells (if the name can shrink enough)."""
+        start, end = self.cut
+        excess = self.cell_len - room
+        if excess <= 0 or end - start <= MIN_NAME:
+            return self
+        keep = max(MIN_NAME, end - start - excess)
+        head, name, tail = self.divide([start, end])
+        back = (keep - 1) // 2
+        out = head
+        out.append_text(name[: keep - 1 - back])
+        out.append("…", style=name.spans[0].style if name.spans else None)
+        out.append_text(name[len(name) - back :])
+        out.append_text(tail)
+        return out
+
+
+def fit_label(parts: list[tuple[str, str]], cut: int) -> FitLabel:
+    """``spans_text`` whose part number ``cut`` (the name) may be shortened to fit."""
+    text = spans_text(parts)
+    start = sum(len(part) for part, _style in parts[:cut])
+    label = FitLabel(text.plain, spans=text.spans)
+    label.cut = (start, start + len(parts[cut][0]))
+    return label
 
 
 def short_name(name: str, limit: int = NAME_LIMIT) -> str:
@@ -128,7 +162,7 @@ def plan_label(plan: Plan) -> Text:
     tally = plan.tally
     parts = [
         (f"{icon} ", style),
-        (short_name(plan.name), "bold" if plan.state != "not_started" else ""),
+        (plan.name, "bold" if plan.state != "not_started" else ""),
         (f"  {tally.approved}/{tally.total}", "dim"),
     ]
     if tally.needs_fix:
@@ -141,7 +175,7 @@ def plan_label(plan: Plan) -> Text:
         parts.append((" [orphan]", "magenta"))
     if plan.archived:
         parts.append((" [archived]", "dim"))
-    return spans_text(parts)
+    return fit_label(parts, 1)
 
 
 def plan_file_label(kind: str, rel: str) -> Text:
@@ -154,18 +188,15 @@ def plan_file_label(kind: str, rel: str) -> Text:
 
 def achievement_label(a: Achievement) -> Text:
     icon, style = STATE_ICON.get(a.state, ("?", ""))
-    text = Text()
-    text.append(f"{icon} ", style=style)
-    text.append(f"{a.id} ", style="bold")
-    text.append(a.title or "(untitled)")
+    parts = [(f"{icon} ", style), (f"{a.id} ", "bold"), (a.title or "(untitled)", "")]
     if a.state == "executing":
         k, n = a.executions_done
-        text.append(f"  {k}/{n}", style="cyan")
+        parts.append((f"  {k}/{n}", "cyan"))
     elif a.archived_work:  # history, not counted: say it is there
-        text.append(f"  archived{' (done)' if a.archived_work == 'done' else ''}", style="dim")
+        parts.append((f"  archived{' (done)' if a.archived_work == 'done' else ''}", "dim"))
     for f in a.flags:
-        text.append(f" {f}", style="red" if f == "blocked" else "yellow")
-    return text
+        parts.append((f" {f}", "red" if f == "blocked" else "yellow"))
+    return fit_label(parts, 2)
 
 
 def reconcile(
@@ -246,6 +277,27 @@ class PlanTree(Tree[NodeRef]):
             return label
         return super().process_label(label)
 
+    def _label_room(self, node: TreeNode[NodeRef]) -> int:
+        """Cells left for ``node``'s label on its line: the width less guides and icon."""
+        depth = 0
+        parent = node.parent
+        while parent is not None:
+            depth += 1
+            parent = parent.parent
+        icon = cell_len(self.ICON_NODE) if node.allow_expand else 0
+        return self.scrollable_content_region.width - depth * self.guide_depth - icon
+
+    def render_label(self, node: TreeNode[NodeRef], base_style, style) -> Text:
+        label = node._label
+        if isinstance(label, FitLabel):
+            label = label.fitted(self._label_room(node))
+        label = label.copy()
+        label.stylize(style)
+        if node.allow_expand:
+            icon = self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE
+            return Text.assemble((icon, base_style + Style.from_meta({"toggle": True})), label)
+        return Text.assemble(("", base_style), label)
+
     def get_label_width(self, node: TreeNode[NodeRef]) -> int:
         # Tree measures every line on each rebuild by rendering its label; the icon and the
         # label's own width give the same number for a fraction of the cost. The width is
@@ -256,7 +308,11 @@ class PlanTree(Tree[NodeRef]):
         cached = getattr(node, "_label_width", None)
         if cached is None or cached[0] is not label:
             cached = node._label_width = (label, label.cell_len)
-        return (cell_len(icon) if node.allow_expand else 0) + cached[1]
+        width = cached[1]
+        if isinstance(label, FitLabel) and self.size.width:  # cut to fit when drawn
+            start, end = label.cut
+            width = min(width, max(self._label_room(node), width - (end - start - MIN_NAME)))
+        return (cell_len(icon) if node.allow_expand else 0) + width
 
     def _invalidate(self) -> None:
         if getattr(self, "_batching", False):
@@ -383,10 +439,14 @@ class PlanTree(Tree[NodeRef]):
         gnode = self._group_node("plans of plans")
         known = {c.data.path: c for c in gnode.children if c.data}
         for g in grammaplans:
-            label = Text()
-            label.append("◆ ", style="magenta")
-            label.append(g.name, style="bold")
-            label.append(f"  {g.kind.replace('_', ' ')}: {len(g.children)} plans", style="dim")
+            label = fit_label(
+                [
+                    ("◆ ", "magenta"),
+                    (g.name, "bold"),
+                    (f"  {g.kind.replace('_', ' ')}: {len(g.children)} plans", "dim"),
+                ],
+                1,
+            )
             node = known.pop(g.path, None)
             if node is None:
                 node = gnode.add(label, data=NodeRef("grammaplan", path=g.path))

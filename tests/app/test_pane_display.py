@@ -1,0 +1,56 @@
+"""What each pane shows at the sizes users run it: tree labels and progress names fitted to
+the width, the dependency view scrollable, a visible focus on every pane."""
+
+from __future__ import annotations
+
+import time
+
+from wsbuilder import make_workspace, plan_md
+
+from llmflow_tui.app.main import LlmflowApp
+from llmflow_tui.app.panes import PlanTree
+
+NOW = time.mktime((2026, 11, 24, 12, 0, 0, 0, 0, -1))
+LONG = ["ENTITY-RESOLUTION-REFACTOR", "GRAPHRAG-OBSERVABILITY-VALIDATION", "GRAPHRAG-PIPELINE"]
+
+
+def long_names_ws(tmp_path):
+    many = [(f"{i}.{j}", f"Step {i}.{j}") for i in range(1, 6) for j in range(1, 6)]
+    return make_workspace(
+        tmp_path / "ws",
+        {f"work-space/plans/{n}/PLAN_{n}.md": plan_md(n, many + [("6.1", "Last")]) for n in LONG},
+    )
+
+
+async def loaded(pilot) -> None:
+    app = pilot.app
+    for _ in range(400):
+        await pilot.pause()
+        if app.ws is not None:
+            break
+    await app.workers.wait_for_complete([w for w in app.workers if w.group != "watch"])
+    await pilot.pause()
+
+
+def tree_line(tree: PlanTree, node) -> str:
+    """The line ``node`` takes on screen, as the user reads it (guides included)."""
+    strip = tree.render_line(node._line - round(tree.scroll_offset.y))
+    return "".join(segment.text for segment in strip)[: tree.scrollable_content_region.width]
+
+
+async def test_tree_labels_shorten_the_name_not_the_count(tmp_path):
+    app = LlmflowApp(long_names_ws(tmp_path), watch=False, cache=False, now=NOW)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        tree = app.query_one(PlanTree)
+        for size in ((80, 24), (60, 24), (120, 40)):
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+            for name in LONG:
+                line = tree_line(tree, tree._plan_nodes[name])
+                assert line.rstrip().endswith(" 0/26"), (size, line)
+                assert name[:4] in line and name[-4:] in line, (size, line)
+        # Where there is room the whole name shows.
+        assert "GRAPHRAG-OBSERVABILITY-VALIDATION  0/26" in tree_line(
+            tree, tree._plan_nodes["GRAPHRAG-OBSERVABILITY-VALIDATION"]
+        )

@@ -824,12 +824,16 @@ class ProgressPane(DataTable):
     COLUMNS = ("plan", "progress", "ready", "run", "rev", "blkd", "fix", "stale", "ETA")
 
     # Fixed widths: an auto-width column re-measured after a cell was painted leaves that
-    # cell cached at its old width (seen in real terminals as a clipped first row).
-    WIDTHS = {"ready": 5, "run": 3, "rev": 3, "blkd": 4, "fix": 3, "stale": 5, "ETA": 4}
+    # cell cached at its old width (seen in real terminals as a clipped first row). No cell
+    # padding: each column is its header (or widest value) and one space, the name gets the
+    # rest.
+    WIDTHS = {"ready": 6, "run": 4, "rev": 4, "blkd": 5, "fix": 4, "stale": 6, "ETA": 4}
+    ICON = 3  # "✔? " and "●  ": every name starts in the same column
 
     def on_mount(self) -> None:
         self.cursor_type = "row"
         self.zebra_stripes = False
+        self.cell_padding = 0
         for c in self.COLUMNS:
             self.add_column(c, key=c, width=self.WIDTHS.get(c, len(c)))
 
@@ -974,17 +978,18 @@ class ProgressPane(DataTable):
     def _fit_columns(self, plans: tuple[Plan, ...]) -> None:
         """Size the plan and progress columns to what is shown (the rest are fixed)."""
         self._fitted = plans
-        name = max((len(p.name) for p in plans), default=4) + 3  # "✔? " icon
+        gap = 1  # between a column and the next
+        name = max((len(p.name) for p in plans), default=4) + self.ICON + gap
         digits = max((len(str(p.tally.total)) for p in plans), default=1)
-        progress = 6 + 2 + 2 * digits
+        progress = 6 + 2 + 2 * digits + gap  # "░░░░░░ 12/34"
         # Long names give way first: every column, ETA included, stays on screen.
-        fixed = sum(self.WIDTHS.values()) + progress + 2 * self.cell_padding * len(self.COLUMNS)
+        fixed = sum(self.WIDTHS.values()) + progress
         # Room as if the vertical scrollbar were there: rows added later bring it in, and a
         # table fitted without it would then scroll sideways by a column.
         width = self.size.width - self.styles.scrollbar_size_vertical
         room = width - fixed
-        wanted = {"plan": max(8, min(name, 28, room)), "progress": progress}
-        name_width = wanted["plan"] - 3  # the state icon and its space
+        wanted = {"plan": max(8 + self.ICON, min(name, room)), "progress": progress}
+        name_width = wanted["plan"] - self.ICON - gap
         if name_width != self._name_width:
             self._name_width = name_width
             self._shown = {}  # rows written for another width are written again
@@ -1015,7 +1020,7 @@ def progress_row(p: Plan, now: float | None = None, name_width: int | None = Non
     icon, style = PLAN_ICON.get(p.state, ("?", ""))
     name = short_name(p.name, name_width) if name_width else p.name
     return (
-        Text.assemble((f"{icon} ", style), name),
+        Text.assemble((f"{icon:<2} ", style), name),  # one- and two-cell icons alike
         Text.assemble(bar(done, total, 6), f" {done}/{total}"),
         str(len(p.ready)),
         str(running),

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import time
 
-from wsbuilder import make_workspace, plan_md
+from wsbuilder import execution_md, make_workspace, plan_md
 
 from llmflow_tui.app.main import LlmflowApp
-from llmflow_tui.app.panes import PlanTree
+from llmflow_tui.app.panes import PlanTree, ProgressPane
 
 NOW = time.mktime((2026, 11, 24, 12, 0, 0, 0, 0, -1))
 LONG = ["ENTITY-RESOLUTION-REFACTOR", "GRAPHRAG-OBSERVABILITY-VALIDATION", "GRAPHRAG-PIPELINE"]
@@ -16,10 +16,17 @@ LONG = ["ENTITY-RESOLUTION-REFACTOR", "GRAPHRAG-OBSERVABILITY-VALIDATION", "GRAP
 
 def long_names_ws(tmp_path):
     many = [(f"{i}.{j}", f"Step {i}.{j}") for i in range(1, 6) for j in range(1, 6)]
-    return make_workspace(
-        tmp_path / "ws",
-        {f"work-space/plans/{n}/PLAN_{n}.md": plan_md(n, many + [("6.1", "Last")]) for n in LONG},
+    files = {
+        f"work-space/plans/{n}/PLAN_{n}.md": plan_md(n, many + [("6.1", "Last")]) for n in LONG
+    }
+    # Every execution done, nothing reviewed, no status header: "✔?", a two-cell icon.
+    done = "GRAPHRAG-OBSERVABILITY-EXCELLENCE"
+    plan = plan_md(done, [("1.1", "A")], status="").replace("**Status**:   \n", "")
+    files[f"work-space/plans/{done}/PLAN_{done}.md"] = plan
+    files[f"work-space/plans/{done}/execution/EXECUTION_TASK_{done}_11_01.md"] = execution_md(
+        done, "1.1", status="✅ Complete"
     )
+    return make_workspace(tmp_path / "ws", files)
 
 
 async def loaded(pilot) -> None:
@@ -54,3 +61,24 @@ async def test_tree_labels_shorten_the_name_not_the_count(tmp_path):
         assert "GRAPHRAG-OBSERVABILITY-VALIDATION  0/26" in tree_line(
             tree, tree._plan_nodes["GRAPHRAG-OBSERVABILITY-VALIDATION"]
         )
+
+
+async def test_progress_names_get_the_room_and_start_in_one_column(tmp_path):
+    app = LlmflowApp(long_names_ws(tmp_path), watch=False, cache=False, now=NOW)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        table = app.query_one(ProgressPane)
+        lines = ["".join(s.text for s in table.render_line(y)) for y in range(table.row_count + 1)]
+        header, rows = lines[0], lines[1:]
+        # Numeric columns as wide as their headers, one space apart.
+        assert "ready run rev blkd fix stale ETA" in header, header
+        names = {}
+        for row in rows:
+            icon, rest = row.split(maxsplit=1)
+            names[row.index(rest)] = names.get(row.index(rest), []) + [rest.split(" ░")[0]]
+        assert len(names) == 1, lines  # "✔?" and "●" rows alike
+        shown = next(iter(names.values()))
+        assert any(icon.startswith("✔?") for icon in (r.split()[0] for r in rows)), rows
+        graphrag = [n for n in shown if n.startswith("GRAPHRAG")]
+        assert len(graphrag) == 3 and len(set(graphrag)) == 3, shown
+        assert all(len(n) >= 16 for n in shown), shown

@@ -1073,14 +1073,37 @@ def eta(p: Plan, now: float | None = None) -> str:
     return f"{p.tally.hours_left:.0f}h"
 
 
-class DependencyView(Static):
+class DependencyView(VerticalScroll):
     """Waves of the selected plan with blocked chains and the critical path; for the root,
-    plans of plans and groups."""
+    plans of plans and groups. Scrolls (a plan's waves outgrow a small pane).
+
+    | Key | Action |
+    |---|---|
+    | up/down, j/k | scroll a line |
+    | pgup/pgdn, home/end | scroll a page, to the top or the end |
+    """
+
+    BINDINGS = [
+        Binding("j", "scroll_down", "Down", show=False, id="deps.down", tooltip="Scroll down"),
+        Binding("k", "scroll_up", "Up", show=False, id="deps.up", tooltip="Scroll up"),
+        Binding(
+            "escape", "app.focus_tree", "Back", id="deps.back", tooltip="Back to the plan tree"
+        ),
+    ]
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._body = Static("", id="deps-text")
+        self.text = Text()  # what is shown
+
+    def compose(self) -> ComposeResult:
+        yield self._body
 
     def _set(self, text: Text) -> None:
+        self.text = text
         # A layout pass of the whole screen only when the scrollable height may change.
         lines = text.plain.count("\n")
-        self.update(text, layout=lines != getattr(self, "_lines", None))
+        self._body.update(text, layout=lines != getattr(self, "_lines", None))
         self._lines = lines
 
     def show_plan(

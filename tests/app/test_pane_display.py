@@ -4,14 +4,24 @@ the width, the dependency view scrollable, a visible focus on every pane."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
+import pytest
 from wsbuilder import execution_md, make_workspace, plan_md
 
 from llmflow_tui.app.main import LlmflowApp
-from llmflow_tui.app.panes import PlanTree, ProgressPane
+from llmflow_tui.app.panes import DependencyView, PlanTree, ProgressPane
 
 NOW = time.mktime((2026, 11, 24, 12, 0, 0, 0, 0, -1))
+DEMO = Path(__file__).resolve().parents[2] / "llmflow_tui" / "demo"
 LONG = ["ENTITY-RESOLUTION-REFACTOR", "GRAPHRAG-OBSERVABILITY-VALIDATION", "GRAPHRAG-PIPELINE"]
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path_factory, monkeypatch):
+    monkeypatch.setenv("LLMFLOW_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
+    monkeypatch.delenv("LLMFLOW_POLL", raising=False)
 
 
 def long_names_ws(tmp_path):
@@ -82,3 +92,28 @@ async def test_progress_names_get_the_room_and_start_in_one_column(tmp_path):
         graphrag = [n for n in shown if n.startswith("GRAPHRAG")]
         assert len(graphrag) == 3 and len(set(graphrag)) == 3, shown
         assert all(len(n) >= 16 for n in shown), shown
+
+
+async def test_dependency_view_scrolls_to_its_last_line():
+    app = LlmflowApp(DEMO, now=NOW, cache=False, display_root="demo", watch=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        app.query_one(PlanTree).select_path("AUTH")
+        await loaded(pilot)
+        deps = app.query_one(DependencyView)
+        assert "◆ PLATFORM: BILLING (complete) waits for it" in str(deps.text)
+        assert deps.max_scroll_y > 0  # more than the pane shows
+        for _ in range(4):  # tab reaches it
+            if deps.has_focus:
+                break
+            await pilot.press("tab")
+        assert deps.has_focus
+        await pilot.press("end")
+        await pilot.pause()
+        body = deps.query_one("#deps-text")
+        assert deps.scroll_y == deps.max_scroll_y
+        # The last line is inside the window the pane shows.
+        assert deps.scroll_y + deps.scrollable_content_region.height >= body.outer_size.height
+        await pilot.press("k")
+        await pilot.pause()
+        assert deps.scroll_y == deps.max_scroll_y - 1

@@ -1259,8 +1259,16 @@ class PromptPreview(Vertical):
             "Back",
             id="preview.back",
             tooltip="Back to the plan tree (tab / shift+tab also move between panes)",
-        )
+        ),
+        Binding(
+            "j", "scroll_lines(1)", "Down", show=False, id="preview.down", tooltip="Scroll down"
+        ),
+        Binding("k", "scroll_lines(-1)", "Up", show=False, id="preview.up", tooltip="Scroll up"),
     ]
+
+    def action_scroll_lines(self, lines: int) -> None:
+        view = self.query_one("#preview-md-scroll" if self.rendered else "#preview-text")
+        view.scroll_relative(y=lines, animate=False)
 
     def compose(self) -> ComposeResult:
         yield TextArea(

@@ -117,3 +117,41 @@ async def test_dependency_view_scrolls_to_its_last_line():
         await pilot.press("k")
         await pilot.pause()
         assert deps.scroll_y == deps.max_scroll_y - 1
+
+
+def pane_of(widget):
+    """The main-screen pane ``widget`` is in (the preview's TextArea is in #preview)."""
+    for node in widget.ancestors_with_self:
+        if node.id in ("tree", "progress", "deps", "preview"):
+            return node
+    return None
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+async def test_the_focused_pane_shows_it_and_takes_keys(size):
+    app = LlmflowApp(DEMO, now=NOW, cache=False, display_root="demo", watch=False)
+    async with app.run_test(size=size) as pilot:
+        await loaded(pilot)
+        tree = app.query_one(PlanTree)
+        assert tree.has_focus
+        focused_border = tree.styles.border_top
+        seen = set()
+        for _ in range(5):
+            await pilot.press("tab")
+            await pilot.pause()
+            pane = pane_of(app.focused)
+            assert pane is not None and pane.display, app.focused
+            seen.add(pane.id)
+            assert pane.styles.border_top == focused_border, pane.id
+            others = [p for p in app.query("#tree, #progress, #deps, #preview") if p is not pane]
+            assert all(p.styles.border_top != focused_border for p in others)
+        wanted = {"tree", "progress", "deps", "preview"} if size[0] >= 100 else {"tree", "preview"}
+        assert seen == wanted
+        # At 80x24 the other pane tab reaches is the preview: j scrolls it.
+        while pane_of(app.focused).id != "preview":
+            await pilot.press("tab")
+        text = app.query_one("#preview-text")
+        assert text.max_scroll_y > 0
+        await pilot.press("j", "j")
+        await pilot.pause()
+        assert text.scroll_y == 2

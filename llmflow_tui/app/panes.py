@@ -279,13 +279,22 @@ class PlanTree(Tree[NodeRef]):
 
     def _label_room(self, node: TreeNode[NodeRef]) -> int:
         """Cells left for ``node``'s label on its line: the width less guides and icon."""
-        depth = 0
-        parent = node.parent
+        width, indent = self._room or (self.scrollable_content_region.width, self.guide_depth)
+        parent = node._parent
         while parent is not None:
-            depth += 1
-            parent = parent.parent
-        icon = cell_len(self.ICON_NODE) if node.allow_expand else 0
-        return self.scrollable_content_region.width - depth * self.guide_depth - icon
+            width -= indent
+            parent = parent._parent
+        return width - (cell_len(self.ICON_NODE) if node._allow_expand else 0)
+
+    _room: tuple[int, int] | None = None  # width and indent while every label is measured
+
+    def _build(self) -> None:
+        # Measuring tens of thousands of labels: look the width up once, not per label.
+        self._room = (self.scrollable_content_region.width, self.guide_depth)
+        try:
+            super()._build()
+        finally:
+            self._room = None
 
     def render_label(self, node: TreeNode[NodeRef], base_style, style) -> Text:
         label = node._label
@@ -309,7 +318,7 @@ class PlanTree(Tree[NodeRef]):
         if cached is None or cached[0] is not label:
             cached = node._label_width = (label, label.cell_len)
         width = cached[1]
-        if isinstance(label, FitLabel) and self.size.width:  # cut to fit when drawn
+        if self._room is not None and isinstance(label, FitLabel):  # cut to fit when drawn
             start, end = label.cut
             width = min(width, max(self._label_room(node), width - (end - start - MIN_NAME)))
         return (cell_len(icon) if node.allow_expand else 0) + width

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from rich.cells import cell_len
+from rich.style import Style
 from rich.text import Span, Text
 from textual import work
 from textual.app import ComposeResult
@@ -109,7 +110,40 @@ def spans_text(parts: list[tuple[str, str]]) -> Text:
     return Text("".join(plain), spans=spans)
 
 
-NAME_LIMIT = 26  # a tree pane is ~40 columns: a long name must not push the counts out
+NAME_LIMIT = 26  # a default cut; the tree fits names to its own width (FitLabel)
+MIN_NAME = 9  # "FEAT…0012": below this a cut name no longer tells plans apart
+
+
+class FitLabel(Text):
+    """A tree label whose ``cut`` span (a name) is middle-cut at render time until the
+    whole label fits the tree's width: the counts and badges after it stay readable."""
+
+    __slots__ = ("cut",)
+
+    def fitted(self, room: int) -> Text:
+        """This label in at most ``room`` cells (if the name can shrink enough)."""
+        start, end = self.cut
+        excess = self.cell_len - room
+        if excess <= 0 or end - start <= MIN_NAME:
+            return self
+        keep = max(MIN_NAME, end - start - excess)
+        head, name, tail = self.divide([start, end])
+        back = (keep - 1) // 2
+        out = head
+        out.append_text(name[: keep - 1 - back])
+        out.append("…", style=name.spans[0].style if name.spans else None)
+        out.append_text(name[len(name) - back :])
+        out.append_text(tail)
+        return out
+
+
+def fit_label(parts: list[tuple[str, str]], cut: int) -> FitLabel:
+    """``spans_text`` whose part number ``cut`` (the name) may be shortened to fit."""
+    text = spans_text(parts)
+    start = sum(len(part) for part, _style in parts[:cut])
+    label = FitLabel(text.plain, spans=text.spans)
+    label.cut = (start, start + len(parts[cut][0]))
+    return label
 
 
 def short_name(name: str, limit: int = NAME_LIMIT) -> str:
@@ -128,7 +162,7 @@ def plan_label(plan: Plan) -> Text:
     tally = plan.tally
     parts = [
         (f"{icon} ", style),
-        (short_name(plan.name), "bold" if plan.state != "not_started" else ""),
+        (plan.name, "bold" if plan.state != "not_started" else ""),
         (f"  {tally.approved}/{tally.total}", "dim"),
     ]
     if tally.needs_fix:
@@ -141,7 +175,7 @@ def plan_label(plan: Plan) -> Text:
         parts.append((" [orphan]", "magenta"))
     if plan.archived:
         parts.append((" [archived]", "dim"))
-    return spans_text(parts)
+    return fit_label(parts, 1)
 
 
 def plan_file_label(kind: str, rel: str) -> Text:
@@ -154,18 +188,15 @@ def plan_file_label(kind: str, rel: str) -> Text:
 
 def achievement_label(a: Achievement) -> Text:
     icon, style = STATE_ICON.get(a.state, ("?", ""))
-    text = Text()
-    text.append(f"{icon} ", style=style)
-    text.append(f"{a.id} ", style="bold")
-    text.append(a.title or "(untitled)")
+    parts = [(f"{icon} ", style), (f"{a.id} ", "bold"), (a.title or "(untitled)", "")]
     if a.state == "executing":
         k, n = a.executions_done
-        text.append(f"  {k}/{n}", style="cyan")
+        parts.append((f"  {k}/{n}", "cyan"))
     elif a.archived_work:  # history, not counted: say it is there
-        text.append(f"  archived{' (done)' if a.archived_work == 'done' else ''}", style="dim")
+        parts.append((f"  archived{' (done)' if a.archived_work == 'done' else ''}", "dim"))
     for f in a.flags:
-        text.append(f" {f}", style="red" if f == "blocked" else "yellow")
-    return text
+        parts.append((f" {f}", "red" if f == "blocked" else "yellow"))
+    return fit_label(parts, 2)
 
 
 def reconcile(
@@ -246,6 +277,36 @@ class PlanTree(Tree[NodeRef]):
             return label
         return super().process_label(label)
 
+    def _label_room(self, node: TreeNode[NodeRef]) -> int:
+        """Cells left for ``node``'s label on its line: the width less guides and icon."""
+        width, indent = self._room or (self.scrollable_content_region.width, self.guide_depth)
+        parent = node._parent
+        while parent is not None:
+            width -= indent
+            parent = parent._parent
+        return width - (cell_len(self.ICON_NODE) if node._allow_expand else 0)
+
+    _room: tuple[int, int] | None = None  # width and indent while every label is measured
+
+    def _build(self) -> None:
+        # Measuring tens of thousands of labels: look the width up once, not per label.
+        self._room = (self.scrollable_content_region.width, self.guide_depth)
+        try:
+            super()._build()
+        finally:
+            self._room = None
+
+    def render_label(self, node: TreeNode[NodeRef], base_style, style) -> Text:
+        label = node._label
+        if isinstance(label, FitLabel):
+            label = label.fitted(self._label_room(node))
+        label = label.copy()
+        label.stylize(style)
+        if node.allow_expand:
+            icon = self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE
+            return Text.assemble((icon, base_style + Style.from_meta({"toggle": True})), label)
+        return Text.assemble(("", base_style), label)
+
     def get_label_width(self, node: TreeNode[NodeRef]) -> int:
         # Tree measures every line on each rebuild by rendering its label; the icon and the
         # label's own width give the same number for a fraction of the cost. The width is
@@ -256,7 +317,11 @@ class PlanTree(Tree[NodeRef]):
         cached = getattr(node, "_label_width", None)
         if cached is None or cached[0] is not label:
             cached = node._label_width = (label, label.cell_len)
-        return (cell_len(icon) if node.allow_expand else 0) + cached[1]
+        width = cached[1]
+        if self._room is not None and isinstance(label, FitLabel):  # cut to fit when drawn
+            start, end = label.cut
+            width = min(width, max(self._label_room(node), width - (end - start - MIN_NAME)))
+        return (cell_len(icon) if node.allow_expand else 0) + width
 
     def _invalidate(self) -> None:
         if getattr(self, "_batching", False):
@@ -383,10 +448,14 @@ class PlanTree(Tree[NodeRef]):
         gnode = self._group_node("plans of plans")
         known = {c.data.path: c for c in gnode.children if c.data}
         for g in grammaplans:
-            label = Text()
-            label.append("◆ ", style="magenta")
-            label.append(g.name, style="bold")
-            label.append(f"  {g.kind.replace('_', ' ')}: {len(g.children)} plans", style="dim")
+            label = fit_label(
+                [
+                    ("◆ ", "magenta"),
+                    (g.name, "bold"),
+                    (f"  {g.kind.replace('_', ' ')}: {len(g.children)} plans", "dim"),
+                ],
+                1,
+            )
             node = known.pop(g.path, None)
             if node is None:
                 node = gnode.add(label, data=NodeRef("grammaplan", path=g.path))
@@ -766,12 +835,16 @@ class ProgressPane(DataTable):
     COLUMNS = ("plan", "progress", "ready", "run", "rev", "blkd", "fix", "stale", "ETA")
 
     # Fixed widths: an auto-width column re-measured after a cell was painted leaves that
-    # cell cached at its old width (seen in real terminals as a clipped first row).
-    WIDTHS = {"ready": 5, "run": 3, "rev": 3, "blkd": 4, "fix": 3, "stale": 5, "ETA": 5}
+    # cell cached at its old width (seen in real terminals as a clipped first row). No cell
+    # padding: each column is its header (or widest value: "done?") and one space, the name
+    # gets the rest.
+    WIDTHS = {"ready": 6, "run": 4, "rev": 4, "blkd": 5, "fix": 4, "stale": 6, "ETA": 6}
+    ICON = 3  # "✔? " and "●  ": every name starts in the same column
 
     def on_mount(self) -> None:
         self.cursor_type = "row"
         self.zebra_stripes = False
+        self.cell_padding = 0
         for c in self.COLUMNS:
             self.add_column(c, key=c, width=self.WIDTHS.get(c, len(c)))
 
@@ -916,17 +989,18 @@ class ProgressPane(DataTable):
     def _fit_columns(self, plans: tuple[Plan, ...]) -> None:
         """Size the plan and progress columns to what is shown (the rest are fixed)."""
         self._fitted = plans
-        name = max((len(p.name) for p in plans), default=4) + 3  # "✔? " icon
+        gap = 1  # between a column and the next
+        name = max((len(p.name) for p in plans), default=4) + self.ICON + gap
         digits = max((len(str(p.tally.total)) for p in plans), default=1)
-        progress = 6 + 2 + 2 * digits
+        progress = 6 + 2 + 2 * digits + gap  # "░░░░░░ 12/34"
         # Long names give way first: every column, ETA included, stays on screen.
-        fixed = sum(self.WIDTHS.values()) + progress + 2 * self.cell_padding * len(self.COLUMNS)
+        fixed = sum(self.WIDTHS.values()) + progress
         # Room as if the vertical scrollbar were there: rows added later bring it in, and a
         # table fitted without it would then scroll sideways by a column.
         width = self.size.width - self.styles.scrollbar_size_vertical
         room = width - fixed
-        wanted = {"plan": max(8, min(name, 28, room)), "progress": progress}
-        name_width = wanted["plan"] - 3  # the state icon and its space
+        wanted = {"plan": max(8 + self.ICON, min(name, room)), "progress": progress}
+        name_width = wanted["plan"] - self.ICON - gap
         if name_width != self._name_width:
             self._name_width = name_width
             self._shown = {}  # rows written for another width are written again
@@ -957,7 +1031,7 @@ def progress_row(p: Plan, now: float | None = None, name_width: int | None = Non
     icon, style = PLAN_ICON.get(p.state, ("?", ""))
     name = short_name(p.name, name_width) if name_width else p.name
     return (
-        Text.assemble((f"{icon} ", style), name),
+        Text.assemble((f"{icon:<2} ", style), name),  # one- and two-cell icons alike
         Text.assemble(bar(done, total, 6), f" {done}/{total}"),
         # A plan whose documents all claim completion has nothing to start, unverified or not.
         "—" if p.state == "complete_unverified" else str(len(p.ready)),
@@ -1013,14 +1087,37 @@ def eta(p: Plan, now: float | None = None) -> str:
     return f"{p.tally.hours_left:.0f}h"
 
 
-class DependencyView(Static):
+class DependencyView(VerticalScroll):
     """Waves of the selected plan with blocked chains and the critical path; for the root,
-    plans of plans and groups."""
+    plans of plans and groups. Scrolls (a plan's waves outgrow a small pane).
+
+    | Key | Action |
+    |---|---|
+    | up/down, j/k | scroll a line |
+    | pgup/pgdn, home/end | scroll a page, to the top or the end |
+    """
+
+    BINDINGS = [
+        Binding("j", "scroll_down", "Down", show=False, id="deps.down", tooltip="Scroll down"),
+        Binding("k", "scroll_up", "Up", show=False, id="deps.up", tooltip="Scroll up"),
+        Binding(
+            "escape", "app.focus_tree", "Back", id="deps.back", tooltip="Back to the plan tree"
+        ),
+    ]
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._body = Static("", id="deps-text")
+        self.text = Text()  # what is shown
+
+    def compose(self) -> ComposeResult:
+        yield self._body
 
     def _set(self, text: Text) -> None:
+        self.text = text
         # A layout pass of the whole screen only when the scrollable height may change.
         lines = text.plain.count("\n")
-        self.update(text, layout=lines != getattr(self, "_lines", None))
+        self._body.update(text, layout=lines != getattr(self, "_lines", None))
         self._lines = lines
 
     def show_plan(
@@ -1175,8 +1272,16 @@ class PromptPreview(Vertical):
             "Back",
             id="preview.back",
             tooltip="Back to the plan tree (tab / shift+tab also move between panes)",
-        )
+        ),
+        Binding(
+            "j", "scroll_lines(1)", "Down", show=False, id="preview.down", tooltip="Scroll down"
+        ),
+        Binding("k", "scroll_lines(-1)", "Up", show=False, id="preview.up", tooltip="Scroll up"),
     ]
+
+    def action_scroll_lines(self, lines: int) -> None:
+        view = self.query_one("#preview-md-scroll" if self.rendered else "#preview-text")
+        view.scroll_relative(y=lines, animate=False)
 
     def compose(self) -> ComposeResult:
         yield TextArea(

@@ -91,7 +91,7 @@ async def test_navigation_expands_plan_and_shows_reason_and_brief():
         preview = app.query_one(PromptPreview)
         assert "# Achievement 2.1: Rate limiting" in preview.text
         assert "Continue the open EXECUTION_TASK" in preview.text
-        deps = str(app.query_one(DependencyView).render())
+        deps = str(app.query_one(DependencyView).text)
         assert "wave 1" in deps and "critical path" in deps
         # Arrow keys work like j/k.
         await pilot.press("down")
@@ -111,7 +111,7 @@ async def test_the_critical_path_never_waits_for_its_import(monkeypatch):
         await loaded(pilot)
         await pilot.press("j")  # API-GATEWAY
         await settled(app)
-        deps = str(app.query_one(DependencyView).render())
+        deps = str(app.query_one(DependencyView).text)
         assert "critical path: working it out" in deps and "★" not in deps
         graph.import_networkx()
         from llmflow_tui.app.main import ImportsWarmed
@@ -119,7 +119,7 @@ async def test_the_critical_path_never_waits_for_its_import(monkeypatch):
         app.post_message(ImportsWarmed())
         await settled(app)
         await pilot.pause()
-        deps = str(app.query_one(DependencyView).render())
+        deps = str(app.query_one(DependencyView).text)
         assert "critical path ★ 2.1 → 3.1" in deps
 
 
@@ -179,7 +179,7 @@ async def test_workspace_dependency_view_shows_plan_waves_and_follows_the_filter
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot)
         deps = app.query_one(DependencyView)
-        text = str(deps.render())
+        text = str(deps.text)
         # GRAMMAPLAN_PLATFORM: BILLING depends on AUTH (its "Depends on" column).
         assert "◆ PLATFORM" in text
         assert "done: BILLING" in text  # BILLING is complete: not waiting on anything
@@ -187,7 +187,7 @@ async def test_workspace_dependency_view_shows_plan_waves_and_follows_the_filter
         await pilot.press("slash", *"stale")
         await pilot.pause(0.3)  # the filter is debounced
         await settled(app)
-        text = str(deps.render())
+        text = str(deps.text)
         assert "filter: 1 of" in text
         assert "AUTH" in text and "API-GATEWAY" not in text
 
@@ -529,12 +529,12 @@ async def test_plan_dependency_view_names_the_plans_it_waits_for_and_that_wait_f
         tree.select_path("AUTH")
         await settled(app)
         await pilot.pause()
-        text = str(app.query_one(DependencyView).render())
+        text = str(app.query_one(DependencyView).text)
         assert "◆ PLATFORM: BILLING (complete) waits for it" in text
         tree.select_path("BILLING")
         await settled(app)
         await pilot.pause()
-        text = str(app.query_one(DependencyView).render())
+        text = str(app.query_one(DependencyView).text)
         assert "◆ PLATFORM: waits for AUTH (needs attention)" in text
 
 
@@ -573,7 +573,7 @@ async def test_the_workspace_view_counts_archived_plans_and_orphans_apart(tmp_pa
         summary = app.query_one(PromptPreview).text
         assert "## Ready now (across plans): 1 plan\n" in summary
         assert "- LIVE: 1.1" in summary and "OLD" not in summary.split("Ready now")[1]
-        deps = str(app.query_one(DependencyView).render())
+        deps = str(app.query_one(DependencyView).text)
         assert "▣ plans: 1 plan, 0 active" in deps
         assert "▣ archived: 1 plan" in deps
         assert "▣ orphans: 1 orphan feature, 1 active" in deps
@@ -660,5 +660,5 @@ async def test_a_plan_complete_by_its_documents_offers_nothing_to_start_or_estim
         app.query_one(PlanTree).select_path("BARE")
         await settled(app)
         await pilot.pause()
-        deps = str(app.query_one(DependencyView).render())
+        deps = app.query_one(DependencyView).text
         assert "critical path ★ 1.1 → 1.2" in deps and "≈" not in deps

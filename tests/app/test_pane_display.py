@@ -1,0 +1,157 @@
+"""What each pane shows at the sizes users run it: tree labels and progress names fitted to
+the width, the dependency view scrollable, a visible focus on every pane."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from wsbuilder import execution_md, make_workspace, plan_md
+
+from llmflow_tui.app.main import LlmflowApp
+from llmflow_tui.app.panes import DependencyView, PlanTree, ProgressPane
+
+NOW = time.mktime((2026, 11, 24, 12, 0, 0, 0, 0, -1))
+DEMO = Path(__file__).resolve().parents[2] / "llmflow_tui" / "demo"
+LONG = ["ENTITY-RESOLUTION-REFACTOR", "GRAPHRAG-OBSERVABILITY-VALIDATION", "GRAPHRAG-PIPELINE"]
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path_factory, monkeypatch):
+    monkeypatch.setenv("LLMFLOW_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
+    monkeypatch.delenv("LLMFLOW_POLL", raising=False)
+
+
+def long_names_ws(tmp_path):
+    many = [(f"{i}.{j}", f"Step {i}.{j}") for i in range(1, 6) for j in range(1, 6)]
+    files = {
+        f"work-space/plans/{n}/PLAN_{n}.md": plan_md(n, many + [("6.1", "Last")]) for n in LONG
+    }
+    # Every execution done, nothing reviewed, no status header: "✔?", a two-cell icon.
+    done = "GRAPHRAG-OBSERVABILITY-EXCELLENCE"
+    plan = plan_md(done, [("1.1", "A")], status="").replace("**Status**:   \n", "")
+    files[f"work-space/plans/{done}/PLAN_{done}.md"] = plan
+    files[f"work-space/plans/{done}/execution/EXECUTION_TASK_{done}_11_01.md"] = execution_md(
+        done, "1.1", status="✅ Complete"
+    )
+    return make_workspace(tmp_path / "ws", files)
+
+
+async def loaded(pilot) -> None:
+    app = pilot.app
+    for _ in range(400):
+        await pilot.pause()
+        if app.ws is not None:
+            break
+    await app.workers.wait_for_complete([w for w in app.workers if w.group != "watch"])
+    await pilot.pause()
+
+
+def tree_line(tree: PlanTree, node) -> str:
+    """The line ``node`` takes on screen, as the user reads it (guides included)."""
+    strip = tree.render_line(node._line - round(tree.scroll_offset.y))
+    return "".join(segment.text for segment in strip)[: tree.scrollable_content_region.width]
+
+
+async def test_tree_labels_shorten_the_name_not_the_count(tmp_path):
+    app = LlmflowApp(long_names_ws(tmp_path), watch=False, cache=False, now=NOW)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        tree = app.query_one(PlanTree)
+        for size in ((80, 24), (60, 24), (120, 40)):
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+            for name in LONG:
+                line = tree_line(tree, tree._plan_nodes[name])
+                assert line.rstrip().endswith(" 0/26"), (size, line)
+                assert name[:4] in line and name[-4:] in line, (size, line)
+        # Where there is room the whole name shows.
+        assert "GRAPHRAG-OBSERVABILITY-VALIDATION  0/26" in tree_line(
+            tree, tree._plan_nodes["GRAPHRAG-OBSERVABILITY-VALIDATION"]
+        )
+
+
+async def test_progress_names_get_the_room_and_start_in_one_column(tmp_path):
+    app = LlmflowApp(long_names_ws(tmp_path), watch=False, cache=False, now=NOW)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        table = app.query_one(ProgressPane)
+        lines = ["".join(s.text for s in table.render_line(y)) for y in range(table.row_count + 1)]
+        header, rows = lines[0], lines[1:]
+        # Numeric columns as wide as their headers, one space apart.
+        assert "ready run rev blkd fix stale ETA" in header, header
+        names = {}
+        for row in rows:
+            icon, rest = row.split(maxsplit=1)
+            names[row.index(rest)] = names.get(row.index(rest), []) + [rest.split(" ░")[0]]
+        assert len(names) == 1, lines  # "✔?" and "●" rows alike
+        shown = next(iter(names.values()))
+        assert any(icon.startswith("✔?") for icon in (r.split()[0] for r in rows)), rows
+        graphrag = [n for n in shown if n.startswith("GRAPHRAG")]
+        assert len(graphrag) == 3 and len(set(graphrag)) == 3, shown
+        assert all(len(n) >= 16 for n in shown), shown
+
+
+async def test_dependency_view_scrolls_to_its_last_line():
+    app = LlmflowApp(DEMO, now=NOW, cache=False, display_root="demo", watch=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        app.query_one(PlanTree).select_path("AUTH")
+        await loaded(pilot)
+        deps = app.query_one(DependencyView)
+        assert "◆ PLATFORM: BILLING (complete) waits for it" in str(deps.text)
+        assert deps.max_scroll_y > 0  # more than the pane shows
+        for _ in range(4):  # tab reaches it
+            if deps.has_focus:
+                break
+            await pilot.press("tab")
+        assert deps.has_focus
+        await pilot.press("end")
+        await pilot.pause()
+        body = deps.query_one("#deps-text")
+        assert deps.scroll_y == deps.max_scroll_y
+        # The last line is inside the window the pane shows.
+        assert deps.scroll_y + deps.scrollable_content_region.height >= body.outer_size.height
+        await pilot.press("k")
+        await pilot.pause()
+        assert deps.scroll_y == deps.max_scroll_y - 1
+
+
+def pane_of(widget):
+    """The main-screen pane ``widget`` is in (the preview's TextArea is in #preview)."""
+    for node in widget.ancestors_with_self:
+        if node.id in ("tree", "progress", "deps", "preview"):
+            return node
+    return None
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+async def test_the_focused_pane_shows_it_and_takes_keys(size):
+    app = LlmflowApp(DEMO, now=NOW, cache=False, display_root="demo", watch=False)
+    async with app.run_test(size=size) as pilot:
+        await loaded(pilot)
+        tree = app.query_one(PlanTree)
+        assert tree.has_focus
+        focused_border = tree.styles.border_top
+        seen = set()
+        for _ in range(5):
+            await pilot.press("tab")
+            await pilot.pause()
+            pane = pane_of(app.focused)
+            assert pane is not None and pane.display, app.focused
+            seen.add(pane.id)
+            assert pane.styles.border_top == focused_border, pane.id
+            others = [p for p in app.query("#tree, #progress, #deps, #preview") if p is not pane]
+            assert all(p.styles.border_top != focused_border for p in others)
+        wanted = {"tree", "progress", "deps", "preview"} if size[0] >= 100 else {"tree", "preview"}
+        assert seen == wanted
+        # At 80x24 the other pane tab reaches is the preview: j scrolls it.
+        while pane_of(app.focused).id != "preview":
+            await pilot.press("tab")
+        text = app.query_one("#preview-text")
+        assert text.max_scroll_y > 0
+        await pilot.press("j", "j")
+        await pilot.pause()
+        assert text.scroll_y == 2

@@ -1114,6 +1114,7 @@ class DependencyView(VerticalScroll):
         yield self._body
 
     def _set(self, text: Text) -> None:
+        text.rstrip()  # a last newline would be an empty line more (and a needless scrollbar)
         self.text = text
         # A layout pass of the whole screen only when the scrollable height may change.
         lines = text.plain.count("\n")

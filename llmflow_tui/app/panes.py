@@ -379,10 +379,13 @@ class PlanTree(Tree[NodeRef]):
         approved = sum(p.progress[0] for p in live)
         total = sum(p.progress[1] for p in live)
         complete = sum(1 for p in live if p.state == "complete")
-        self.root.set_label(
-            Text.assemble(
-                (root_label, "bold"),
-                (f"  {complete}/{len(live)} plans done · {approved}/{total} approved", "dim"),
+        self.root.set_label(  # the name gives way first, the counts stay readable
+            fit_label(
+                [
+                    (root_label, "bold"),
+                    (f"  {complete}/{len(live)} done · {approved}/{total} approved", "dim"),
+                ],
+                cut=0,
             )
         )
         self._plans = {p.name: p for p in plans}

@@ -155,3 +155,15 @@ async def test_the_focused_pane_shows_it_and_takes_keys(size):
         await pilot.press("j", "j")
         await pilot.pause()
         assert text.scroll_y == 2
+
+
+async def test_the_root_label_keeps_its_counts_in_a_narrow_tree(tmp_path):
+    # A long workspace folder name gives way; the plans done and approved counts stay.
+    root = long_names_ws(tmp_path).rename(tmp_path / "a-rather-long-checkout-folder-name-here")
+    app = LlmflowApp(root, watch=False, cache=False, now=NOW)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        tree = app.query_one(PlanTree)
+        line = tree_line(tree, tree.root).rstrip()
+        assert line.endswith("0/4 done · 0/79 approved")
+        assert line.startswith("▼ a-rat…here")  # the name, cut in the middle

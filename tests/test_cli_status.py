@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from wsbuilder import execution_md, make_workspace, plan_md
+from wsbuilder import archived_work_workspace, execution_md, make_workspace, plan_md
 
 from llmflow_tui.cli import main
 
@@ -167,20 +167,7 @@ def test_table_lists_plans_of_plans(ws, capsys):
 
 
 def test_plan_details_say_when_an_achievements_work_is_archived(tmp_path, capsys):
-    arch = "documentation/archive/foo-nov2025/execution"
-    make_workspace(
-        tmp_path,
-        {
-            "work-space/plans/FOO/PLAN_FOO.md": plan_md(
-                "FOO",
-                [("1.1", "One"), ("1.2", "Two")],
-                header="**Archive Location**: documentation/archive/foo-nov2025/",
-            ),
-            f"{arch}/EXECUTION_TASK_FOO_11_01.md": execution_md(
-                "FOO", "1.1", final_status="✅ Complete"
-            ),
-        },
-    )
+    archived_work_workspace(tmp_path)
     main(["status", str(tmp_path), "--plan", "FOO"])
     out = capsys.readouterr().out
     assert "1.1   not_started (archived: done)  One" in out

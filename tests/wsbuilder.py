@@ -136,3 +136,21 @@ def touch_later(path: Path, seconds: float = 2.0) -> None:
     """Move a file's mtime forward so that caches keyed by mtime see a change."""
     t = time.time() + seconds
     os.utime(path, (t, t))
+
+
+def archived_work_workspace(root: Path) -> Path:
+    """Plan FOO (1.1, 1.2) whose 1.1 was done and archived under its Archive Location."""
+    arch = "documentation/archive/foo-nov2025/execution"
+    return make_workspace(
+        root,
+        {
+            "work-space/plans/FOO/PLAN_FOO.md": plan_md(
+                "FOO",
+                [("1.1", "One"), ("1.2", "Two")],
+                header="**Archive Location**: documentation/archive/foo-nov2025/",
+            ),
+            f"{arch}/EXECUTION_TASK_FOO_11_01.md": execution_md(
+                "FOO", "1.1", final_status="✅ Complete"
+            ),
+        },
+    )

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from wsbuilder import execution_md, make_workspace, plan_md, subplan_md
+from wsbuilder import archived_work_workspace, execution_md, make_workspace, plan_md, subplan_md
 
 from llmflow_tui.app.main import LlmflowApp
 from llmflow_tui.app.panes import (
@@ -582,20 +582,7 @@ async def test_the_workspace_view_counts_archived_plans_and_orphans_apart(tmp_pa
 async def test_an_achievement_whose_work_was_archived_says_so(tmp_path):
     # Archived work is not counted (FORMAT: shown, never live work), but the tree says it is
     # there: a paused plan whose finished achievements were archived is not "untouched".
-    arch = "documentation/archive/foo-nov2025/execution"
-    make_workspace(
-        tmp_path,
-        {
-            "work-space/plans/FOO/PLAN_FOO.md": plan_md(
-                "FOO",
-                [("1.1", "One"), ("1.2", "Two")],
-                header="**Archive Location**: documentation/archive/foo-nov2025/",
-            ),
-            f"{arch}/EXECUTION_TASK_FOO_11_01.md": execution_md(
-                "FOO", "1.1", final_status="✅ Complete"
-            ),
-        },
-    )
+    archived_work_workspace(tmp_path)
     app = LlmflowApp(tmp_path, now=NOW, cache=False, watch=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot)

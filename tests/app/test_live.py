@@ -198,13 +198,20 @@ async def test_polling_mode_from_the_environment(tmp_path, monkeypatch):
         )
 
 
-async def test_edit_suspends_and_runs_the_editor(tmp_path, monkeypatch):
-    root = small_workspace(tmp_path / "ws")
-    calls = []
-    monkeypatch.setenv("EDITOR", "myeditor --wait")
+def app_with_editor(root: Path, editor: str, monkeypatch) -> tuple[LlmflowApp, list]:
+    """An app whose ``e`` records the editor command it would run (no terminal to hand over
+    in a test) in the list returned with it."""
+    calls: list = []
+    monkeypatch.setenv("EDITOR", editor)
     monkeypatch.setattr(app_main.subprocess, "call", lambda argv: calls.append(argv) or 0)
     app = LlmflowApp(root, watch=False, now=NOW, cache=False)
     monkeypatch.setattr(app, "suspend", contextlib.nullcontext)
+    return app, calls
+
+
+async def test_edit_suspends_and_runs_the_editor(tmp_path, monkeypatch):
+    root = small_workspace(tmp_path / "ws")
+    app, calls = app_with_editor(root, "myeditor --wait", monkeypatch)
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot)
         await pilot.press("e")  # the root has no file: nothing happens
@@ -1001,11 +1008,7 @@ async def test_without_a_watcher_process_the_app_watches_itself(tmp_path, monkey
 
 async def test_edit_on_an_achievement_without_documents_opens_its_definition(tmp_path, monkeypatch):
     root = small_workspace(tmp_path / "ws")
-    calls = []
-    monkeypatch.setenv("EDITOR", "vim")
-    monkeypatch.setattr(app_main.subprocess, "call", lambda argv: calls.append(argv) or 0)
-    app = LlmflowApp(root, watch=False, now=NOW, cache=False)
-    monkeypatch.setattr(app, "suspend", contextlib.nullcontext)
+    app, calls = app_with_editor(root, "vim", monkeypatch)
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot)
         await pilot.press("j", "enter", "j", "j", "e")  # 1.2: no SUBPLAN → the PLAN, at 1.2

@@ -1104,13 +1104,11 @@ def update_summary(old: Workspace | None, new: Workspace, paths, root: Path) -> 
     temp files left out), then the plans whose progress or state moved; "" if neither."""
     from ..model.names import might_be_methodology
 
-    files = []
-    for p in sorted(paths):
-        name = os.path.basename(p)
-        if might_be_methodology(name):
-            gone = "" if os.path.exists(p) else " (removed)"
-            files.append(os.path.relpath(p, root) + gone)
-    shown = ", ".join(files[:5]) + (f" (+{len(files) - 5})" if len(files) > 5 else "")
+    files = [p for p in sorted(paths) if might_be_methodology(os.path.basename(p))]
+    # Five named (a stat each: this runs on the UI thread, and a checkout changes thousands).
+    shown = ", ".join(
+        os.path.relpath(p, root) + ("" if os.path.exists(p) else " (removed)") for p in files[:5]
+    ) + (f" (+{len(files) - 5})" if len(files) > 5 else "")
     moved = []
     if old is not None:
         before = old.plans_by_name

@@ -433,12 +433,13 @@ class PlanTree(Tree[NodeRef]):
                     if c.data and c.data.plan in self._plans
                 ]
                 done = sum(1 for p in members if p.state == "complete")
+                # Complete by their documents only (no reviews): counted apart, as ✔? shows.
+                claimed = sum(1 for p in members if p.state == "complete_unverified")
                 label = key[2:] if key.startswith("a_") else key
-                gnode.set_label(
-                    Text.assemble(
-                        ("▣ " + label, "bold magenta"), (f"  {done}/{len(members)} complete", "dim")
-                    )
+                counts = f"  {done}/{len(members)} complete" + (
+                    f" · {claimed} ✔?" if claimed else ""
                 )
+                gnode.set_label(Text.assemble(("▣ " + label, "bold magenta"), (counts, "dim")))
         self._show_grammaplans(grammaplans)
         self.root.expand()
         self.restore_cursor(cursor)

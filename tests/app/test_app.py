@@ -74,6 +74,8 @@ async def test_tree_shows_groups_plans_and_states():
         assert any("▣ paused" in t for t in text)
         assert any("AUTH" in t and "fix:2" in t and "stale:1" in t for t in text)
         assert any("[orphan]" in t for t in text)
+        # ONBOARDING is complete by its documents only: its group says so apart.
+        assert "▣ real-use-cases  0/1 complete · 1 ✔?" in text
         assert any("PLATFORM" in t and "3 plans" in t for t in text)
         rows = app.query_one(ProgressPane).row_count
         assert rows == len(app.ws.plans) == 7

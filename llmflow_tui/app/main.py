@@ -683,7 +683,13 @@ class LlmflowApp(App):
         plan = ws.plan(ref.plan) if ref.plan else None
         if ref.kind in ("root", "group", "loading") or (ref.plan and plan is None):
             deps.show_workspace(self.visible_plans(), ws.grammaplans, len(ws.plans))
-            preview.show("workspace", workspace_summary(ws, self.display_root))
+            shown = self.visible_plans()
+            preview.show(
+                "workspace",
+                workspace_summary(
+                    ws, self.display_root, plans=shown if len(shown) < len(ws.plans) else None
+                ),
+            )
             details.update(
                 Text(f"{self.display_root}: {plan_census(ws.plans)}", style="dim"), layout=False
             )
@@ -1131,19 +1137,24 @@ def update_summary(old: Workspace | None, new: Workspace, paths, root: Path) -> 
     return text
 
 
-def workspace_summary(ws: Workspace, name: str, limit: int = 40) -> str:
+def workspace_summary(ws: Workspace, name: str, limit: int = 40, plans=None) -> str:
     """The root's preview: plans by state, what is ready across plans, the errors (each list
-    capped: on a big workspace the full lists are the progress table and `p`)."""
+    capped: on a big workspace the full lists are the progress table and `p`). ``plans``:
+    the ones a filter lets through (the counts and lists are theirs)."""
     lines = [f"# Workspace {name}", "", f"{plan_census(ws.plans)}, {ws.files} files", ""]
+    if plans is not None:
+        lines += [f"Filtered: {plan_census(plans)} shown.", ""]
+    else:
+        plans = ws.plans
     by_state: dict[str, int] = {}
-    for p in ws.plans:
+    for p in plans:
         if not p.orphan and not p.archived:
             by_state[p.state] = by_state.get(p.state, 0) + 1
     for state, n in sorted(by_state.items()):
         lines.append(f"- {state}: {n}")
     ready = [
         p
-        for p in ws.plans
+        for p in plans
         if p.ready and not p.orphan and not p.archived and p.state != "complete_unverified"
     ]
     plural = "" if len(ready) == 1 else "s"

@@ -167,6 +167,9 @@ async def test_filter_by_state_and_flag():
         assert any("AUTH" in t for t in text)
         assert not any("BILLING" in t for t in text)
         assert [k.value for k in app.query_one(ProgressPane).rows] == ["AUTH"]
+        summary = app.query_one(PromptPreview).text  # the workspace's, for what is shown
+        assert "Filtered: 1 plan shown." in summary
+        assert "- AUTH: " in summary and "- API-GATEWAY: " not in summary
         await pilot.press("escape")
         await pilot.pause()
         assert any("BILLING" in t for t in labels(app.query_one(PlanTree)))

@@ -1256,10 +1256,11 @@ class DependencyView(VerticalScroll):
             key = "archived" if p.archived else ("orphans" if p.orphan else p.group_label)
             groups.setdefault(key or "plans", []).append(p)
         for g, ps in groups.items():
-            active = sum(1 for p in ps if p.state in ("active", "needs_attention"))
+            # Started and not done, an open FIX or not ("active" is one of the plan states).
+            going = sum(1 for p in ps if p.state in ("active", "needs_attention"))
             noun = "orphan feature" if g == "orphans" else "plan"
             plural = "" if len(ps) == 1 else "s"
-            tail = "" if g == "archived" else f", {active} active"
+            tail = "" if g == "archived" else f", {going} in progress"
             text.append(f"▣ {g}: {len(ps)} {noun}{plural}{tail}\n", style="bold")
         self._set(text or Text("No plans found.", style="dim"))
 

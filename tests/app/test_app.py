@@ -579,9 +579,9 @@ async def test_the_workspace_view_counts_archived_plans_and_orphans_apart(tmp_pa
         assert "## Ready now (across plans): 1 plan\n" in summary
         assert "- LIVE: 1.1" in summary and "OLD" not in summary.split("Ready now")[1]
         deps = str(app.query_one(DependencyView).text)
-        assert "▣ plans: 1 plan, 0 active" in deps
+        assert "▣ plans: 1 plan, 0 in progress" in deps
         assert "▣ archived: 1 plan" in deps
-        assert "▣ orphans: 1 orphan feature, 1 active" in deps
+        assert "▣ orphans: 1 orphan feature, 1 in progress" in deps
 
 
 async def test_an_achievement_whose_work_was_archived_says_so(tmp_path):

@@ -1120,10 +1120,14 @@ class DependencyView(VerticalScroll):
     def _set(self, text: Text) -> None:
         text.rstrip()  # a last newline would be an empty line more (and a needless scrollbar)
         self.text = text
-        # A layout pass of the whole screen only when the scrollable height may change.
-        lines = text.plain.count("\n")
-        self._body.update(text, layout=lines != getattr(self, "_lines", None))
-        self._lines = lines
+        # A layout pass of the whole screen only when the scrollable height may change: when
+        # the number of lines does, or when a line is long enough to wrap (its wrapped height
+        # depends on its length, not on the count of lines).
+        lines = text.plain.split("\n")
+        width = self._body.size.width or self.size.width
+        wraps = any(len(line) >= width for line in lines) if width else True
+        self._body.update(text, layout=wraps or len(lines) != getattr(self, "_lines", None))
+        self._lines = len(lines)
 
     def show_plan(
         self, plan: Plan | None, now: float | None = None, ws_plans=None, grammaplans=()

@@ -167,3 +167,28 @@ async def test_the_root_label_keeps_its_counts_in_a_narrow_tree(tmp_path):
         line = tree_line(tree, tree.root).rstrip()
         assert line.endswith("0/4 done · 0/79 approved")
         assert line.startswith("▼ a-rat…here")  # the name, cut in the middle
+
+
+async def test_a_wrapped_wave_line_keeps_the_lines_below_it(tmp_path):
+    # A plan with as many lines as the one shown before, but one of them long enough to wrap:
+    # the view must be measured again, or the lines below the wrap are cut off.
+    many = [(f"{i}.{j}", f"Step {i}.{j}") for i in range(1, 8) for j in range(1, 5)]
+    root = make_workspace(
+        tmp_path / "ws",
+        {
+            "work-space/plans/LONG/PLAN_LONG.md": plan_md("LONG", many),
+            "work-space/plans/SHORT/PLAN_SHORT.md": plan_md("SHORT"),
+        },
+    )
+    app = LlmflowApp(root, watch=False, cache=False, now=NOW)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        tree, view = app.query_one(PlanTree), app.query_one(DependencyView)
+        for name in ("SHORT", "LONG"):
+            tree.select_path(name)
+            await loaded(pilot)
+        assert view.text.plain.count("\n") == 3  # as many lines as SHORT's view
+        body = view.query_one("#deps-text")
+        shown = ["".join(s.text for s in body.render_line(y)) for y in range(body.size.height)]
+        assert any("28 to start" in line for line in shown)
+        assert shown[-1].startswith("ETA ")

@@ -820,6 +820,16 @@ async def test_collapse_all_moves_a_cursor_inside_a_plan_to_the_plan(tmp_path):
         assert tree.cursor_line - tree.scroll_offset.y == row  # the plan where the cursor was
 
 
+async def plan_added_first(pilot, root: Path, shown) -> bool:
+    """Write a plan whose name sorts first (A-FIRST) and wait until ``shown()``."""
+
+    def add() -> None:
+        write(root, "work-space/plans/A-FIRST/PLAN_A-FIRST.md", plan_md("A-FIRST"))
+
+    add()
+    return await wait_for(pilot, shown, again=add)
+
+
 async def test_a_plan_added_above_keeps_the_cursor_row_on_screen(tmp_path):
     root = sixty_plans(tmp_path / "ws")
     app = LlmflowApp(root, watch=True, now=NOW, cache=False)
@@ -833,11 +843,7 @@ async def test_a_plan_added_above_keeps_the_cursor_row_on_screen(tmp_path):
         assert row == height - 1
         await pilot.pause(0.3)  # the watcher is up
 
-        def add() -> None:
-            write(root, "work-space/plans/A-FIRST/PLAN_A-FIRST.md", plan_md("A-FIRST"))
-
-        add()
-        assert await wait_for(pilot, lambda: "A-FIRST" in tree._plan_nodes, again=add)
+        assert await plan_added_first(pilot, root, lambda: "A-FIRST" in tree._plan_nodes)
         await pilot.pause()
         # The new plan sorts first, one line above: the highlighted plan stays where it was.
         assert tree.cursor_node is cursor and app.selected == cursor.data
@@ -918,11 +924,7 @@ async def test_a_plan_added_above_keeps_the_progress_rows_highlight_on_screen(tm
         before, top = highlighted(table), table.scroll_offset.y
         await pilot.pause(0.3)  # the watcher is up
 
-        def add() -> None:
-            write(root, "work-space/plans/A-FIRST/PLAN_A-FIRST.md", plan_md("A-FIRST"))
-
-        add()
-        assert await wait_for(pilot, lambda: "A-FIRST" in table.rows, again=add)
+        assert await plan_added_first(pilot, root, lambda: "A-FIRST" in table.rows)
         await pilot.pause()
         assert table.ordered_rows[0].key.value == "A-FIRST"
         # One row more above: the view moved down by one, the highlighted plan did not move.

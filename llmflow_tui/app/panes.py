@@ -279,18 +279,23 @@ class PlanTree(Tree[NodeRef]):
 
     def _label_room(self, node: TreeNode[NodeRef]) -> int:
         """Cells left for ``node``'s label on its line: the width less guides and icon."""
-        width, indent = self._room or (self.scrollable_content_region.width, self.guide_depth)
+        width, indent, icon = self._room or self._measure_room()
         parent = node._parent
         while parent is not None:
             width -= indent
             parent = parent._parent
-        return width - (cell_len(self.ICON_NODE) if node._allow_expand else 0)
+        return width - (icon if node._allow_expand else 0)
 
-    _room: tuple[int, int] | None = None  # width and indent while every label is measured
+    def _measure_room(self) -> tuple[int, int, int]:
+        """The tree's width, indent per level and expand icon's width."""
+        icon = max(cell_len(self.ICON_NODE), cell_len(self.ICON_NODE_EXPANDED))
+        return self.scrollable_content_region.width, self.guide_depth, icon
+
+    _room: tuple[int, int, int] | None = None  # _measure_room() while every label is measured
 
     def _build(self) -> None:
-        # Measuring tens of thousands of labels: look the width up once, not per label.
-        self._room = (self.scrollable_content_region.width, self.guide_depth)
+        # Measuring tens of thousands of labels: look the sizes up once, not per label.
+        self._room = self._measure_room()
         try:
             super()._build()
         finally:
@@ -312,16 +317,20 @@ class PlanTree(Tree[NodeRef]):
         # label's own width give the same number for a fraction of the cost. The width is
         # kept per label object: an expanded workspace has tens of thousands of distinct
         # labels, too many for rich's cache, and every rebuild measures them all again.
-        icon = self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE
-        label = node.label
+        label = node._label
         cached = getattr(node, "_label_width", None)
         if cached is None or cached[0] is not label:
             cached = node._label_width = (label, label.cell_len)
         width = cached[1]
-        if self._room is not None and isinstance(label, FitLabel):  # cut to fit when drawn
-            start, end = label.cut
-            width = min(width, max(self._label_room(node), width - (end - start - MIN_NAME)))
-        return (cell_len(icon) if node.allow_expand else 0) + width
+        room = self._room
+        if room is None:
+            icon = self._measure_room()[2]
+        else:
+            icon = room[2]
+            if type(label) is FitLabel:  # cut to fit when drawn
+                start, end = label.cut
+                width = min(width, max(self._label_room(node), width - (end - start - MIN_NAME)))
+        return (icon if node._allow_expand else 0) + width
 
     def _invalidate(self) -> None:
         if getattr(self, "_batching", False):
@@ -666,7 +675,7 @@ class PlanTree(Tree[NodeRef]):
             return
         anchor, row = self._screen_anchor()
         cursor = self.cursor_node
-        with self._batch():
+        with self._batch(), self.prevent(Tree.NodeCollapsed):  # nobody to tell, 2,500 times
             for node in self._plan_nodes.values():
                 node.collapse()
         # A cursor inside a plan goes to the plan, which takes the cursor's row on screen.
@@ -688,12 +697,16 @@ class PlanTree(Tree[NodeRef]):
         tree rebuild all its lines. A live update may remove, replace or change plans
         between steps: each step looks them up afresh, and the last refills changed ones."""
         # Tens of thousands of new nodes would set off full GC passes, each walking every
-        # node made so far while keys wait: collect once, at the end, instead.
+        # node made so far while keys wait. Nor is one pass at the end cheap (0.3-0.8 s on
+        # 2,500 plans): the nodes join the permanent generation, as the snapshot does after a
+        # load. Nodes hold no cycles once removed (Tree empties their child lists), so
+        # reference counting still frees the ones a live update replaces.
         was_enabled = gc.isenabled()
         gc.disable()
         try:
             await self._expand_steps()
         finally:
+            gc.freeze()
             if was_enabled:
                 gc.enable()
 
@@ -702,7 +715,9 @@ class PlanTree(Tree[NodeRef]):
         if sum(p.tally.total for p in self._plans.values()) > 4 * self.EXPAND_STEP:
             self.notify(f"expanding {len(on_screen) + len(rest):,} plans…", timeout=3)
         anchor, row = self._screen_anchor()
-        with self._batch():
+        # Plans are filled before they expand: NodeExpanded (one message per plan, thousands
+        # in a row with keys waiting behind them) would have nothing left to do.
+        with self._batch(), self.prevent(Tree.NodeExpanded):
             expanded = self._fill_step(deque(on_screen), expand=True, budget=None)
         self._keep_on_screen(anchor, row)
         pending = deque(rest)
@@ -712,7 +727,7 @@ class PlanTree(Tree[NodeRef]):
                 self._fill_step(pending, expand=False, budget=self.EXPAND_STEP)
         await self._between_steps()
         anchor, row = self._screen_anchor()
-        with self._batch():
+        with self._batch(), self.prevent(Tree.NodeExpanded):
             for name, node in self._plan_nodes.items():
                 if node.id in expanded or name not in self._plans:
                     continue  # expanded already (and perhaps collapsed again since)

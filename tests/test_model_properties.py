@@ -162,6 +162,9 @@ PATHS = [
     "work-space/plans/F/subplans/SUBPLAN_F_11_ARCHIVED.md",
     "work-space/plans/F/execution/EXECUTION_TASK_F_11_02_ARCHIVED.md",
     "work-space/plans/F/execution/EXECUTION_TASK_F_EXAMPLE_01.md",
+    # numbered by a running counter (07 is no achievement): the header or the SUBPLAN decides
+    "work-space/plans/F/subplans/SUBPLAN_F_07.md",
+    "work-space/plans/F/execution/EXECUTION_TASK_F_07_01.md",
 ]
 DIR_TARGETS = [
     "work-space/plans/F/execution",
@@ -195,6 +198,10 @@ BODIES = [
     "| PLAN_G | PLAN_F |\n| PLAN_Q | PLAN_H |\n",
     # a Progress column, compared with the plans' files (it changes with an APPROVED file)
     "# GRAMMAPLAN: Big\n\n| Plan | Progress |\n|---|---|\n| PLAN_F | 50% |\n| PLAN_G | 1/2 |\n",
+    # headers naming two achievements, or a sub-achievement
+    execution_md("F", "1.1 & 1.2", final_status="✅ Complete"),
+    subplan_md("F", "Achievement 1.2.5 (a part of 1.2)"),
+    "# EXECUTION_TASK: no header\n\n**Status**: In Progress\n",
 ]
 steps = st.lists(
     st.one_of(

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 # The parser and the state engine are imported where they are first needed: a warm start
 # that finds nothing changed (``llmflow status`` on a big workspace) needs neither.
-CACHE_FORMAT = 9
+CACHE_FORMAT = 10
 _CHUNK = 1024  # rows per pickled slice of the cache: a few ms of GIL each
 
 Progress = Callable[[int, int], None]

@@ -698,6 +698,28 @@ def build_plan(
                     "complete, but the plan has no feedback files (APPROVED_*.md): unverified",
                 )
             )
+    # Finished work archived without an APPROVED file (say, a paused plan's done achievements
+    # moved away): archives are history, never live work, so these read not started and
+    # "next" may point at one. Not guessed as done: said, once per plan.
+    history_done = [
+        a.id
+        for a in achievements
+        if a.state == NOT_STARTED and a.archived_work == "done" and not plan_archived
+    ]
+    if history_done and plan_rel and not orphan:
+        codes = ", ".join(f"APPROVED_{code_of(a)}.md" for a in history_done[:3])
+        more = ", …" if len(history_done) > 3 else ""
+        problems.append(
+            Problem(
+                plan_rel,
+                None,
+                WARNING,
+                f"{', '.join(history_done)}: only archived work, all of it complete, and no "
+                "APPROVED file counted for them: not counted (archives are history), so "
+                + (f"'next' is {nxt}" if nxt in history_done else "they read not started")
+                + f" — if they are done, add {codes}{more} to execution/feedbacks/",
+            )
+        )
     if info is not None and info.handoff_next and info.handoff_next != nxt and nxt is not None:
         problems.append(
             Problem(

@@ -677,7 +677,67 @@ def test_a_cut_short_file_follows_its_plan_as_it_comes_and_goes(tmp_path):
     assert ws.to_json() == load(tmp_path, cache=False, now=NOW).to_json()
 
 
-def test_a_plan_folder_renamed_away_from_its_plan_is_reported(tmp_path):
+def test_a_plan_folder_renamed_away_from_its_plan_is_still_its_plan_folder(tmp_path):
+    old = "work-space/plans/a_paused/OLD-NAME"
+    make_workspace(
+        tmp_path,
+        {
+            f"{old}/PLAN_NEW-NAME.md": plan_md("NEW-NAME", [("1.1", "A"), ("1.2", "B")]),
+            f"{old}/subplans/SUBPLAN_NEW-NAME_11.md": subplan_md("NEW-NAME", "1.1"),
+            f"{old}/execution/EXECUTION_TASK_NEW-NAME_11_01.md": execution_md(
+                "NEW-NAME", "1.1", final_status="✅ Complete"
+            ),
+            # Feedback names no feature: only its folder says whose it is.
+            f"{old}/execution/feedbacks/APPROVED_11.md": "ok",
+            f"{old}/subplans/SUBPLAN_NEW-NAME_12.md": subplan_md("NEW-NAME", "1.2"),
+            f"{old}/pause.txt": "",
+            # Traps that stay what they are: a summary named like a PLAN, a PLAN in the
+            # plan's documentation/, a group holding plan folders and a loose PLAN.
+            f"{old}/PLAN_SUMMARY.md": "# Summary of the plan\n",
+            f"{old}/documentation/PLAN_SOMETHING.md": "# Notes\n",
+            "work-space/plans/a_paused/PLAN_LOOSE.md": plan_md("LOOSE"),
+            "work-space/plans/a_paused/subplans/SUBPLAN_LOOSE_11.md": subplan_md("LOOSE", "1.1"),
+            "work-space/plans/a_paused/FOO/PLAN_FOO.md": plan_md("FOO"),
+        },
+    )
+    ws = load(tmp_path, cache=False, now=NOW)
+    assert names(ws) == ["FOO", "LOOSE", "NEW-NAME"]
+    plan = ws.plan("NEW-NAME")
+    assert plan.folder == old and plan.group == "a_paused" and plan.markers == ("pause",)
+    one, two = plan.achievements
+    assert one.state == "approved" and one.feedback_files == (
+        f"{old}/execution/feedbacks/APPROVED_11.md",
+    )
+    assert two.state == "subplan_ready"
+    assert ws.plan_of(f"{old}/execution/feedbacks/APPROVED_11.md").name == "NEW-NAME"
+    (p,) = [p for p in ws.problems if "differs from its folder" in p.message]
+    assert p.path == f"{old}/PLAN_NEW-NAME.md" and p.severity == "warning"
+    assert "OLD-NAME/ holds PLAN_NEW-NAME.md" in p.message
+    assert not [p for p in ws.problems if "belong to no plan" in p.message]
+    # The group with plan folders and a loose PLAN stays a group: LOOSE is its loose PLAN.
+    loose = ws.plan("LOOSE")
+    assert loose.folder is None and loose.group == "a_paused"
+    assert ws.plan("FOO").group == "a_paused"
+    # Built up and taken apart file by file, apply() agrees with a fresh load.
+    fresh = load(tmp_path, cache=False, now=NOW)
+    assert fresh.apply([tmp_path / old]) == fresh
+    (tmp_path / f"{old}/subplans/SUBPLAN_NEW-NAME_11.md").unlink()
+    (tmp_path / f"{old}/subplans/SUBPLAN_NEW-NAME_12.md").unlink()
+    ws = ws.apply(
+        [
+            tmp_path / f"{old}/subplans/SUBPLAN_NEW-NAME_11.md",
+            tmp_path / f"{old}/subplans/SUBPLAN_NEW-NAME_12.md",
+        ]
+    )
+    assert ws == load(tmp_path, cache=False, now=NOW)
+    assert ws.plan("NEW-NAME").folder == old  # its task still says so
+    (tmp_path / f"{old}/execution/EXECUTION_TASK_NEW-NAME_11_01.md").unlink()
+    ws = ws.apply([tmp_path / f"{old}/execution/EXECUTION_TASK_NEW-NAME_11_01.md"])
+    assert ws == load(tmp_path, cache=False, now=NOW)
+    assert ws.plan("NEW-NAME").folder is None  # nothing says it is a plan folder now
+
+
+def test_a_plan_folder_renamed_with_a_plan_folder_inside_stays_a_group(tmp_path):
     make_workspace(
         tmp_path,
         {
@@ -685,15 +745,23 @@ def test_a_plan_folder_renamed_away_from_its_plan_is_reported(tmp_path):
             "work-space/plans/RENAMED/subplans/SUBPLAN_API-GATEWAY_11.md": subplan_md(
                 "API-GATEWAY", "1.1"
             ),
-            # A group holding a loose PLAN is no such thing.
-            "work-space/plans/a_paused/PLAN_LOOSE.md": plan_md("LOOSE"),
+            "work-space/plans/RENAMED/FOO/PLAN_FOO.md": plan_md("FOO"),
         },
     )
     ws = load(tmp_path, cache=False, now=NOW)
     assert ws.plan("API-GATEWAY").achievement("1.1").state == "subplan_ready"
+    assert ws.plan("API-GATEWAY").folder is None and ws.plan("FOO").group == "RENAMED"
     (p,) = [p for p in ws.problems if "is not named" in p.message]
     assert p.path == "work-space/plans/RENAMED/PLAN_API-GATEWAY.md"
     assert "the folder RENAMED/ holds this plan's subplans/" in p.message
+    # Its plan folder goes: now it is the renamed plan folder of API-GATEWAY.
+    import shutil
+
+    shutil.rmtree(tmp_path / "work-space/plans/RENAMED/FOO")
+    ws = ws.apply([tmp_path / "work-space/plans/RENAMED/FOO"])
+    assert ws == load(tmp_path, cache=False, now=NOW)
+    assert ws.plan("API-GATEWAY").folder == "work-space/plans/RENAMED"
+    assert [p for p in ws.problems if "differs from its folder" in p.message]
 
 
 def test_a_fifo_named_like_a_document_is_not_read_and_a_stray_copy_loses(tmp_path):

@@ -162,6 +162,16 @@ PATHS = [
     "work-space/plans/F/subplans/SUBPLAN_F_11_ARCHIVED.md",
     "work-space/plans/F/execution/EXECUTION_TASK_F_11_02_ARCHIVED.md",
     "work-space/plans/F/execution/EXECUTION_TASK_F_EXAMPLE_01.md",
+    # numbered by a running counter (07 is no achievement): the header or the SUBPLAN decides
+    "work-space/plans/F/subplans/SUBPLAN_F_07.md",
+    "work-space/plans/F/execution/EXECUTION_TASK_F_07_01.md",
+    # a plan folder renamed away from its PLAN (a plan folder while it holds F's work and no
+    # plan folder of its own)
+    "work-space/plans/OLD/PLAN_F.md",
+    "work-space/plans/OLD/subplans/SUBPLAN_F_12.md",
+    "work-space/plans/OLD/execution/EXECUTION_TASK_F_12_01.md",
+    "work-space/plans/OLD/execution/feedbacks/APPROVED_12.md",
+    "work-space/plans/OLD/G/PLAN_G.md",
 ]
 DIR_TARGETS = [
     "work-space/plans/F/execution",
@@ -169,6 +179,8 @@ DIR_TARGETS = [
     "work-space/plans/H",
     "work-space/plans/BIG-H",
     "documentation/archive",
+    "work-space/plans/OLD",
+    "work-space/plans/OLD/subplans",
 ]
 BODIES = [
     execution_md("F", "1.1", final_status="✅ Complete"),
@@ -195,6 +207,10 @@ BODIES = [
     "| PLAN_G | PLAN_F |\n| PLAN_Q | PLAN_H |\n",
     # a Progress column, compared with the plans' files (it changes with an APPROVED file)
     "# GRAMMAPLAN: Big\n\n| Plan | Progress |\n|---|---|\n| PLAN_F | 50% |\n| PLAN_G | 1/2 |\n",
+    # headers naming two achievements, or a sub-achievement
+    execution_md("F", "1.1 & 1.2", final_status="✅ Complete"),
+    subplan_md("F", "Achievement 1.2.5 (a part of 1.2)"),
+    "# EXECUTION_TASK: no header\n\n**Status**: In Progress\n",
 ]
 steps = st.lists(
     st.one_of(
@@ -244,6 +260,17 @@ steps = st.lists(
     steps=[
         ("write", "work-space/GRAMMAPLAN_BIG.md", BODIES[-1]),
         ("write", "work-space/plans/F/execution/feedbacks/APPROVED_11.md", "# APPROVED\n"),
+    ]
+)
+# A folder becomes F's renamed plan folder, a group (a plan folder inside), one again, none.
+@example(
+    steps=[
+        ("write", "work-space/plans/OLD/PLAN_F.md", BODIES[2]),
+        ("write", "work-space/plans/OLD/execution/feedbacks/APPROVED_12.md", "# APPROVED\n"),
+        ("write", "work-space/plans/OLD/subplans/SUBPLAN_F_12.md", BODIES[5]),
+        ("write", "work-space/plans/OLD/G/PLAN_G.md", BODIES[3]),
+        ("delete", "work-space/plans/OLD/G/PLAN_G.md", ""),
+        ("rmdir", "work-space/plans/OLD/subplans", ""),
     ]
 )
 def test_apply_equals_load(steps):

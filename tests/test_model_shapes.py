@@ -144,3 +144,138 @@ def test_dependency_ids_in_prose_values_and_none(tmp_path):
     assert plan.achievement("2.1").dependencies == ("1.1", "1.2")
     assert plan.achievement("2.2").dependencies == ()
     assert plan.ready == ("1.1", "1.2", "2.2")
+
+
+def _task(header: str, final: str = "✅ Complete") -> str:
+    return (
+        "# EXECUTION_TASK: Observability\n\n"
+        f"**Achievement**: {header}  \n**Status**: In Progress\n\n---\n\n"
+        f"## Completion Status\n\n**Status**: {final}\n"
+    )
+
+
+def _subplan(header: str, key: str = "Achievement") -> str:
+    return f"# SUBPLAN: Work\n\n**{key}**: {header}  \n**Status**: Ready\n\n---\n\n## Objective\n"
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Achievement 4.1 & 4.2 - Observability Stack Validated",
+        "4.1 and 4.2",
+        "Achievements 4.1, 4.2 (Observability)",
+        "4.1/4.2",
+    ],
+)
+def test_a_task_whose_header_names_two_achievements_counts_for_both(tmp_path, header):
+    # The real shape (YoutubeRAG): a flat task numbered by a running counter (07 is no
+    # achievement) whose header covers two achievements.
+    make_workspace(
+        tmp_path,
+        {
+            "PLAN_VAL.md": plan_md(
+                "VAL", [("3.1", "Scripts"), ("4.1", "Stack"), ("4.2", "Queries")]
+            ),
+            "EXECUTION_TASK_VAL_07_01.md": _task(header),
+        },
+    )
+    ws = load(tmp_path, cache=False, now=NOW)
+    plan = ws.plan("VAL")
+    for aid in ("4.1", "4.2"):
+        a = plan.achievement(aid)
+        assert a.state == "awaiting_review", aid
+        assert [x.path for x in a.executions] == ["EXECUTION_TASK_VAL_07_01.md"]
+        assert any("covers 4.1 and 4.2" in r.text for r in a.reasons), a.reasons
+    assert plan.next == "3.1" and plan.ready == ("3.1", "4.1", "4.2")
+    assert not [p for p in ws.problems if "matches no achievement" in p.message]
+    (js,) = ws.to_json()["plans"]
+    states = {a["id"]: (a["state"], a["executions"]) for a in js["achievements"]}
+    assert states["4.2"] == ("awaiting_review", ["EXECUTION_TASK_VAL_07_01.md"])
+
+
+def test_a_shared_subplan_is_second_to_an_achievements_own(tmp_path):
+    # A SUBPLAN named for 4.1 whose header covers 4.2 too; 4.2 has its own SUBPLAN and task.
+    make_workspace(
+        tmp_path,
+        {
+            f"{P}/PLAN_FOO.md": plan_md("FOO", [("4.1", "Stack"), ("4.2", "Queries")]),
+            f"{P}/subplans/SUBPLAN_FOO_41.md": _subplan("4.1 & 4.2"),
+            f"{P}/execution/EXECUTION_TASK_FOO_41_01.md": _task("4.1 & 4.2", "In Progress"),
+            f"{P}/subplans/SUBPLAN_FOO_42.md": _subplan("4.2"),
+            f"{P}/execution/EXECUTION_TASK_FOO_42_01.md": _task("4.2"),
+        },
+    )
+    ws = load(tmp_path, cache=False, now=NOW)
+    one, two = ws.plan("FOO").achievements
+    assert one.subplan == f"{P}/subplans/SUBPLAN_FOO_41.md" and one.state == "executing"
+    assert two.subplan == f"{P}/subplans/SUBPLAN_FOO_42.md"
+    # Its own task and the shared one: neither supersedes the other, no duplicates.
+    assert sorted(x.path for x in two.live_executions) == [
+        f"{P}/execution/EXECUTION_TASK_FOO_41_01.md",
+        f"{P}/execution/EXECUTION_TASK_FOO_42_01.md",
+    ]
+    assert two.state == "executing"
+    assert not [p for p in ws.problems if "duplicate" in p.message]
+    # A header that names another achievement than the name (3.1 here) is still reported.
+    assert not [p for p in ws.problems if "file name says" in p.message]
+
+
+def test_a_name_code_beats_a_two_achievement_header_that_does_not_name_it(tmp_path):
+    make_workspace(
+        tmp_path,
+        {
+            f"{P}/PLAN_FOO.md": plan_md("FOO", [("3.1", "A"), ("4.1", "B"), ("4.2", "C")]),
+            f"{P}/subplans/SUBPLAN_FOO_31.md": _subplan("4.1 & 4.2"),
+        },
+    )
+    ws = load(tmp_path, cache=False, now=NOW)
+    plan = ws.plan("FOO")
+    assert [a.state for a in plan.achievements] == ["subplan_ready", "not_started", "not_started"]
+    (p,) = [p for p in ws.problems if "file name says" in p.message]
+    assert "file name says 3.1, its header says 4.1" in p.message
+
+
+def test_a_subplan_for_a_sub_achievement_counts_for_its_parent(tmp_path):
+    # The real shape (YoutubeRAG): SUBPLAN_09 (a running counter) for "Achievement 1.4.5",
+    # which the PLAN lists only as a sub-item of 1.4; its task has no Achievement header.
+    extra = "\n**Achievement 1.4.5**: Multiple PLANS Protocol\n\n- Parent: Achievement 1.4\n"
+    make_workspace(
+        tmp_path,
+        {
+            "PLAN_SLD.md": plan_md("SLD", [("1.3", "Docs"), ("1.4", "Templates")], extra=extra),
+            "SUBPLAN_SLD_09.md": _subplan(
+                "Achievement 1.4.5 (Multiple PLANS Protocol)", key="Achievement Addressed"
+            ),
+            "EXECUTION_TASK_SLD_09_01.md": "# EXECUTION_TASK: SLD 09\n\n**Status**: In Progress\n",
+        },
+    )
+    ws = load(tmp_path, cache=False, now=NOW)
+    plan = ws.plan("SLD")
+    assert [a.id for a in plan.achievements] == ["1.3", "1.4"]  # 1.4.5 is no achievement
+    four = plan.achievement("1.4")
+    assert four.subplan == "SUBPLAN_SLD_09.md"
+    assert [x.path for x in four.executions] == ["EXECUTION_TASK_SLD_09_01.md"]
+    assert four.state == "executing"
+    why = " ".join(r.text for r in four.reasons)
+    assert "is for sub-achievement 1.4.5: counted for 1.4" in why
+    assert "counted with SUBPLAN_SLD_09.md" in why
+    (warn,) = [p for p in ws.problems if "sub-achievement" in p.message]
+    assert warn.path == "SUBPLAN_SLD_09.md" and warn.line == 3
+    assert "counted for 1.4" in warn.message
+    assert not [p for p in ws.problems if "matches no achievement" in p.message]
+
+
+def test_a_sub_achievements_subplan_is_second_to_the_parents_own(tmp_path):
+    make_workspace(
+        tmp_path,
+        {
+            f"{P}/PLAN_FOO.md": plan_md("FOO", [("1.4", "Templates")]),
+            f"{P}/subplans/SUBPLAN_FOO_14.md": _subplan("1.4"),
+            f"{P}/subplans/SUBPLAN_FOO_145.md": _subplan("1.4.5"),
+        },
+    )
+    ws = load(tmp_path, cache=False, now=NOW)
+    four = ws.plan("FOO").achievement("1.4")
+    assert four.subplan == f"{P}/subplans/SUBPLAN_FOO_14.md"
+    assert len(four.subplans) == 2
+    assert not [p for p in ws.problems if "duplicate" in p.message]

@@ -613,3 +613,53 @@ def test_a_plans_brief_quotes_the_handoff_only_where_it_disagrees(tmp_path):
     ws = load(tmp_path, cache=False, now=NOW)
     assert "**Next**: 1.1  \n" in plan_summary(ws.plan("SAME"))
     assert "**Next**: 1.1 (handoff says 1.2)" in plan_summary(ws.plan("LAG"))
+
+
+def test_a_paused_plans_archived_finished_work_is_history_and_said_so(tmp_path):
+    # 1.1 and 1.2 were done and their SUBPLANs and tasks archived (no APPROVED file counted):
+    # archives never count as live work, so they read not started — and the plan says why.
+    arch = "work-space/plans/a_paused/FOO/archive"
+    make_workspace(
+        tmp_path,
+        {
+            "work-space/plans/a_paused/FOO/PLAN_FOO.md": plan_md(
+                "FOO", [("1.1", "One"), ("1.2", "Two"), ("1.3", "Three")], status="⏸️ Paused"
+            ),
+            f"{arch}/subplans/SUBPLAN_FOO_11.md": subplan_md("FOO", "1.1"),
+            f"{arch}/execution/EXECUTION_TASK_FOO_11_01.md": execution_md(
+                "FOO", "1.1", final_status="✅ Complete"
+            ),
+            f"{arch}/execution/EXECUTION_TASK_FOO_12_01.md": execution_md(
+                "FOO", "1.2", final_status="✅ Complete"
+            ),
+            # An archived run that never finished: not "done" history.
+            f"{arch}/execution/EXECUTION_TASK_FOO_13_01.md": execution_md("FOO", "1.3"),
+        },
+    )
+    ws = load(tmp_path, cache=False, now=NOW)
+    plan = ws.plan("FOO")
+    assert [(a.state, a.archived_work) for a in plan.achievements] == [
+        ("not_started", "done"),
+        ("not_started", "done"),
+        ("not_started", "open"),
+    ]
+    assert plan.next == "1.1" and plan.progress == (0, 3)
+    (warn,) = [p for p in ws.problems if "only archived work" in p.message]
+    assert warn.path == "work-space/plans/a_paused/FOO/PLAN_FOO.md"
+    assert warn.message.startswith("1.1, 1.2: only archived work, all of it complete")
+    assert "'next' is 1.1" in warn.message and "APPROVED_11.md, APPROVED_12.md" in warn.message
+    # The JSON contract is unchanged: archived runs are not listed as live executions.
+    (js,) = ws.to_json()["plans"]
+    assert [(a["id"], a["state"], a["executions"]) for a in js["achievements"]] == [
+        ("1.1", "not_started", []),
+        ("1.2", "not_started", []),
+        ("1.3", "not_started", []),
+    ]
+    # Approved in the archive (an APPROVED file is the completion signal wherever it is):
+    # done, and no longer reported.
+    write(tmp_path, f"{arch}/execution/feedbacks/APPROVED_11.md", "ok")
+    write(tmp_path, f"{arch}/execution/feedbacks/APPROVED_12.md", "ok")
+    ws = ws.apply([tmp_path / arch / "execution/feedbacks"])
+    assert ws == load(tmp_path, cache=False, now=NOW)
+    assert ws.plan("FOO").next == "1.3" and ws.plan("FOO").progress == (2, 3)
+    assert not [p for p in ws.problems if "only archived work" in p.message]

@@ -22,6 +22,7 @@ from .text import (
     find_fences,
     first_line,
     header_block,
+    header_ids,
     headings,
     ids_in,
     iter_outside,
@@ -97,6 +98,11 @@ class Doc:
     date: str | None = None
     achievement: str | None = None  # header Achievement id (SUBPLAN / EXECUTION)
     achievement_line: int | None = None  # the line of that header
+    # Every id that header names ("4.1 & 4.2": both; the first is ``achievement``) and the
+    # sub-achievements (``1.4.5``) it names, and the header's value as written.
+    achievements: tuple[str, ...] = ()
+    sub_achievements: tuple[str, ...] = ()
+    achievement_text: str = ""
     execution_number: str = ""
     parallel_marker: bool = False
     phase: tuple[int, int] | None = None
@@ -242,9 +248,12 @@ def _summarise(
     kind = ref.kind
     if kind in (N.SUBPLAN, N.EXECUTION):
         ach = _get(header, "achievement", "achievement addressed")
-        ids = ids_in(ach)
+        ids, subs = header_ids(ach)
         kw["achievement"] = ids[0] if ids else None
-        if ids:
+        if len(ids) > 1 or subs:
+            kw["achievements"], kw["sub_achievements"] = ids, subs
+            kw["achievement_text"] = ach[:200]
+        if ids or subs:
             key = "achievement" if _get(header, "achievement") else "achievement addressed"
             off = next(o for k, _v, o in header_items if k == key)
             kw["achievement_line"] = lines.number(off)

@@ -254,19 +254,41 @@ def build_plan(
     guessing = not entries or orphan
     planned = frozenset(entries)
 
-    def resolve(d: Doc) -> str | None:
+    def header_of(d: Doc) -> tuple[tuple[str, ...], bool]:
+        """The achievements ``d``'s header names, and whether they are the parents of the
+        sub-achievements (``1.4.5``) it names instead."""
+        if d.achievements:
+            return d.achievements, False
+        if d.achievement:
+            return (d.achievement,), False
+        if d.sub_achievements:
+            return tuple(dict.fromkeys(s.rsplit(".", 1)[0] for s in d.sub_achievements)), True
+        return (), False
+
+    def resolve(d: Doc) -> list[str]:
+        """The achievements ``d`` counts for: the one its name's code maps to (else the one
+        its header names), plus any others of this plan its header names with it."""
         code = d.ref.code
-        header_id = d.achievement
+        hids, from_subs = header_of(d)
+        header_id = hids[0] if hids else None
+        known = [h for h in hids if h in planned or guessing]
+
+        def with_rest(first: str) -> list[str]:
+            return [first, *(h for h in known if h != first)]
+
         if code is None:
-            return header_id if guessing or header_id in planned else None
+            return known
         ids = by_code.get(code)
         if ids:
             if len(ids) == 1:
-                if header_id in planned and header_id != ids[0]:
+                if ids[0] in hids:
+                    return with_rest(ids[0])
+                if header_id in planned and not from_subs:
                     problems.append(name_and_header_disagree(d, ids[0]))
-                return ids[0]
-            if header_id in ids:
-                return header_id
+                return [ids[0]]
+            chosen = next((h for h in hids if h in ids), None)
+            if chosen is not None:
+                return with_rest(chosen)
             # A colliding code with no header to tell (feedback files): the achievement the
             # same code's SUBPLAN or EXECUTION_TASK headers name, if they name exactly one.
             named = {
@@ -275,7 +297,7 @@ def build_plan(
                 if o.ref.code == code and o.achievement in ids and o is not d
             }
             if len(named) == 1:
-                return named.pop()
+                return [named.pop()]
             problems.append(
                 Problem(
                     d.ref.rel,
@@ -285,16 +307,21 @@ def build_plan(
                     "(no header or sibling file says which)",
                 )
             )
-            return None
-        if header_id and (header_id in planned or guessing):
-            # An orphan's SUBPLAN may be numbered by a running counter: its header knows.
-            return header_id
+            return []
+        if known:
+            # An old SUBPLAN may be numbered by a running counter: its header knows.
+            return known
+        followed = counted.get(code) if d.ref.kind == N.EXECUTION and not hids else None
+        if followed is not None:
+            # A task numbered by the same counter as its SUBPLAN, with no header to say more.
+            follows[d.ref.rel] = followed
+            return resolve(followed)
         if guessing:
             guess = f"{int(code[0])}.{int(code[1:])}" if len(code) > 1 else f"{int(code)}.0"
-            return guess
+            return [guess]
         if archived(d):
             unmatched_archived.append(d)  # history: reported together below
-            return None
+            return []
         problems.append(
             Problem(
                 d.ref.rel,
@@ -303,23 +330,87 @@ def build_plan(
                 f"code {code!r} matches no achievement of PLAN_{feature}.md",
             )
         )
-        return None
+        return []
 
     attached: dict[str, list[Doc]] = {}
+    # Files counted for an achievement only because their header names it beside another
+    # ("4.1 & 4.2") or names one of its sub-achievements (1.4.5 for 1.4): {aid: {rel}}. Its
+    # own SUBPLAN and tasks come first; the reasons say why the others are there.
+    secondary: dict[str, set[str]] = {}
+    notes: dict[str, list[Reason]] = {}
     unmatched_archived: list[Doc] = []
+    # SUBPLANs named with a code no achievement has (a running counter), counted by their
+    # header: {code: doc}. A task named with the same counter and no header follows it.
+    counted: dict[str, Doc] = {}
     for d in work:
-        aid = resolve(d)
-        if aid is None:
+        code = d.ref.code
+        if d.ref.kind == N.SUBPLAN and code and code not in by_code:
+            if any(h in planned or guessing for h in header_of(d)[0]):
+                counted.setdefault(code, d)
+    follows: dict[str, Doc] = {}  # task rel -> the SUBPLAN it is counted with
+    for d in work:
+        aids = resolve(d)
+        if not aids:
             continue
-        attached.setdefault(aid, []).append(d)
-        if aid not in entries or (not entries[aid].title and entries[aid].source == "files"):
-            # Not in the PLAN (or no PLAN): the title its SUBPLAN or task gives.
-            entries[aid] = AchievementEntry(aid, _doc_title(d), 0, "files", False)
+        for i, aid in enumerate(aids):
+            attached.setdefault(aid, []).append(d)
+            if aid not in entries or (not entries[aid].title and entries[aid].source == "files"):
+                # Not in the PLAN (or no PLAN): the title its SUBPLAN or task gives.
+                entries[aid] = AchievementEntry(aid, _doc_title(d), 0, "files", False)
+            if i:
+                secondary.setdefault(aid, set()).add(d.ref.rel)
+        followed = follows.get(d.ref.rel)
+        if followed is not None:
+            for aid in aids:
+                notes.setdefault(aid, []).append(
+                    Reason(
+                        f"{d.ref.name} names no achievement in its header: counted with "
+                        f"{followed.ref.name}, named with the same number",
+                        d.ref.rel,
+                    )
+                )
+                if followed.ref.rel in secondary.get(aid, ()):
+                    secondary[aid].add(d.ref.rel)  # as its SUBPLAN is
+            continue
+        hids, from_subs = header_of(d)
+        if len(aids) > 1:
+            said = d.achievement_text.strip() or " & ".join(aids)
+            for aid in aids:
+                notes.setdefault(aid, []).append(
+                    Reason(
+                        f"{d.ref.name} covers {' and '.join(aids)} (its header: {said!r})",
+                        d.ref.rel,
+                        d.achievement_line,
+                    )
+                )
+        if from_subs:
+            subs = ", ".join(d.sub_achievements)
+            for aid in aids:
+                if aid not in hids:
+                    continue  # counted for its name's code, not for the sub-achievement
+                secondary.setdefault(aid, set()).add(d.ref.rel)
+                notes.setdefault(aid, []).append(
+                    Reason(
+                        f"{d.ref.name} is for sub-achievement {subs}: counted for {aid}",
+                        d.ref.rel,
+                        d.achievement_line,
+                    )
+                )
+                problems.append(
+                    Problem(
+                        d.ref.rel,
+                        d.achievement_line,
+                        WARNING,
+                        f"its header names sub-achievement {subs}, which is not an achievement "
+                        f"of {'its plan' if orphan else f'PLAN_{feature}.md'}: counted for "
+                        f"{aid} (the achievement it belongs to)",
+                    )
+                )
     if unmatched_archived:
         codes = sorted({d.ref.code for d in unmatched_archived if d.ref.code})
         problems.append(
             Problem(
-                unmatched_archived[0].ref.rel,
+                min(d.ref.rel for d in unmatched_archived),
                 None,
                 WARNING,
                 f"{len(unmatched_archived)} archived file(s) named with codes that match no "
@@ -431,7 +522,17 @@ def build_plan(
         e = entries[aid]
         files = attached.get(aid, [])
         result = _achievement_state(
-            aid, e, files, archived, in_folder, plan_archived, now, settings, flips, problems
+            aid,
+            e,
+            files,
+            archived,
+            in_folder,
+            plan_archived,
+            now,
+            settings,
+            flips,
+            problems,
+            secondary.get(aid, frozenset()),
         )
         state_of[aid] = result["state"]
         pending.append((aid, result))
@@ -440,7 +541,7 @@ def build_plan(
     for aid, r in pending:
         e = entries[aid]
         flags = list(r["flags"])
-        reasons = list(r["reasons"])
+        reasons = [*r["reasons"], *notes.get(aid, ())]
         unmet = [d for d in deps[aid] if state_of.get(d) != APPROVED]
         if r["state"] != APPROVED and (unmet or aid in cycle_members):
             flags.insert(0, BLOCKED)
@@ -597,6 +698,28 @@ def build_plan(
                     "complete, but the plan has no feedback files (APPROVED_*.md): unverified",
                 )
             )
+    # Finished work archived without an APPROVED file (say, a paused plan's done achievements
+    # moved away): archives are history, never live work, so these read not started and
+    # "next" may point at one. Not guessed as done: said, once per plan.
+    history_done = [
+        a.id
+        for a in achievements
+        if a.state == NOT_STARTED and a.archived_work == "done" and not plan_archived
+    ]
+    if history_done and plan_rel and not orphan:
+        codes = ", ".join(f"APPROVED_{code_of(a)}.md" for a in history_done[:3])
+        more = ", …" if len(history_done) > 3 else ""
+        problems.append(
+            Problem(
+                plan_rel,
+                None,
+                WARNING,
+                f"{', '.join(history_done)}: only archived work, all of it complete, and no "
+                "APPROVED file counted for them: not counted (archives are history), so "
+                + (f"'next' is {nxt}" if nxt in history_done else "they read not started")
+                + f" — if they are done, add {codes}{more} to execution/feedbacks/",
+            )
+        )
     if info is not None and info.handoff_next and info.handoff_next != nxt and nxt is not None:
         problems.append(
             Problem(
@@ -782,6 +905,7 @@ def _achievement_state(
     settings: Settings,
     flips: list[float],
     problems: list[Problem],
+    secondary: set[str] | frozenset[str] = frozenset(),
 ) -> dict:
     code = code_of(aid)
     subplans = [d for d in files if d.ref.kind == N.SUBPLAN]
@@ -794,6 +918,7 @@ def _achievement_state(
     subplans.sort(
         key=lambda d: (
             archived(d),
+            d.ref.rel in secondary,  # another achievement's SUBPLAN that also names this one
             not in_folder(d),
             bool(d.ref.suffixes),
             not d.ref.parent.endswith("subplans"),  # the plan's subplans/ over a stray copy
@@ -801,9 +926,11 @@ def _achievement_state(
         )
     )
     live_subplans = [d for d in subplans if not archived(d)]
-    if len(live_subplans) > 1:
-        first = live_subplans[0]
-        for other in live_subplans[1:]:
+    # Its own SUBPLAN and one it shares with another achievement are no duplicates.
+    own = [d for d in live_subplans if d.ref.rel not in secondary] or live_subplans
+    if len(own) > 1:
+        first = own[0]
+        for other in own[1:]:
             same = other.crc == first.crc
             problems.append(
                 Problem(
@@ -819,9 +946,11 @@ def _achievement_state(
         live_subplans[0] if live_subplans else (subplans[0] if plan_archived and subplans else None)
     )
     # Executions: a suffixed redo supersedes the same MM.
-    by_mm: dict[int, list[Doc]] = {}
+    # A task shared with another achievement is no redo or copy of this one's own.
+    by_mm: dict[tuple, list[Doc]] = {}
     for d in execs:
-        by_mm.setdefault(d.ref.mm or 0, []).append(d)
+        shared = d.ref.rel in secondary
+        by_mm.setdefault((shared and d.ref.code, d.ref.mm or 0), []).append(d)
     winners = set()
     for group in by_mm.values():
         live = [d for d in group if not archived(d)] or group
@@ -840,7 +969,14 @@ def _achievement_state(
                 )
     executions: list[Execution] = []
     # Several live executions of one achievement run in parallel unless marked otherwise.
-    several_live = sum(1 for d in execs if d.ref.rel in winners and not archived(d)) > 1
+    several_live = (
+        sum(
+            1
+            for d in execs
+            if d.ref.rel in winners and not archived(d) and d.ref.rel not in secondary
+        )
+        > 1
+    )
     for d in sorted(execs, key=lambda d: (d.ref.mm or 0, _suffix_rank(d))):
         last = d.status_last
         complete = last is not None and last.norm == "complete"

@@ -627,6 +627,28 @@ def ids_in(text: str) -> list[str]:
     return [f"{int(a)}.{int(b)}" for a, b in ACHIEVEMENT_ID.findall(text)]
 
 
+_HEADER_ID = re.compile(r"(?<![\d.])(\d{1,3})\.(\d{1,3})(?:\.(\d{1,3}))?(?!\.?\d)")
+_HEADER_JOIN = re.compile(r"\s*(?:&|\+|,|/|\band\b)\s*(?:achievements?\s+)?", re.I)
+
+
+def header_ids(value: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The achievements a SUBPLAN's or task's ``**Achievement**:`` header names: the first id
+    and those joined to it ("4.1 & 4.2", "4.1 and 4.2", "4.1, 4.2", "4.1/4.2") — ids further
+    on belong to the title. Returns (``X.Y`` ids, ``X.Y.Z`` sub-achievement ids)."""
+    ids: list[str] = []
+    subs: list[str] = []
+    m = _HEADER_ID.search(value)
+    while m is not None:
+        a, b, c = m.groups()
+        if c is None:
+            ids.append(f"{int(a)}.{int(b)}")
+        else:
+            subs.append(f"{int(a)}.{int(b)}.{int(c)}")
+        join = _HEADER_JOIN.match(value, m.end())
+        m = _HEADER_ID.match(value, join.end()) if join else None
+    return tuple(dict.fromkeys(ids)), tuple(dict.fromkeys(subs))
+
+
 def id_key(achievement_id: str) -> tuple[int, int]:
     a, _, b = achievement_id.partition(".")
     try:

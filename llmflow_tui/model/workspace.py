@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 # The parser and the state engine are imported where they are first needed: a warm start
 # that finds nothing changed (``llmflow status`` on a big workspace) needs neither.
-CACHE_FORMAT = 9
+CACHE_FORMAT = 10
 _CHUNK = 1024  # rows per pickled slice of the cache: a few ms of GIL each
 
 Progress = Callable[[int, int], None]
@@ -245,17 +245,36 @@ def derive_unit(
     """One plan from its member files (the same code in the helper process)."""
     unit_docs = [docs[r] for r in sorted(members)]
     folders = sorted(
-        (N.archived_by_path(f + "/x"), f.count("/"), f) for f in folders_by_feature.get(unit, ())
+        (
+            N.archived_by_path(f + "/x"),
+            not N.is_plan_folder_name(f.rsplit("/", 1)[-1], unit),
+            f.count("/"),
+            f,
+        )
+        for f in folders_by_feature.get(unit, ())
     )
     from .state import _problem_key, build_plan
 
     plan, problems, valid_until = build_plan(
-        unit, unit_docs, settings, folders[0][2] if folders else None
+        unit, unit_docs, settings, folders[0][-1] if folders else None
     )
-    cut = _cut_short_problems(unit, unit_docs, [f for _a, _d, f in folders])
+    cut = _cut_short_problems(unit, unit_docs, [f[-1] for f in folders])
+    cut += [_renamed_folder_problem(unit, f[-1]) for f in folders if f[1]]
     if cut:
         problems = tuple(sorted({*problems, *cut}, key=_problem_key))  # as build_plan sorts
     return plan, problems, valid_until
+
+
+def _renamed_folder_problem(unit: str, folder: str) -> Problem:
+    name = folder.rsplit("/", 1)[-1]
+    return Problem(
+        f"{folder}/PLAN_{unit}.md",
+        None,
+        WARNING,
+        f"the PLAN's name differs from its folder: {name}/ holds PLAN_{unit}.md and its "
+        f"subplans/ or execution/, so it is read as the plan folder of {unit} (rename the "
+        f"folder {unit}/, or the PLAN if {name} is the plan's name now)",
+    )
 
 
 def _cut_short_problems(unit: str, docs: list[Doc], folders: list[str]) -> list[Problem]:
@@ -1354,7 +1373,40 @@ class Workspace:
                 if before is not None:
                     plan_folders.pop(before[0], None)
                 if after is not None:
+                    replaced = plan_folders.get(after[0])  # a renamed folder's feature
+                    if replaced is not None:
+                        dirty_units.add(replaced)
                     plan_folders[after[0]] = after[1]
+        # Renamed plan folders (``_renamed_plan_of``) change only when a PLAN, SUBPLAN or
+        # task comes or goes in one, or a plan folder in a folder that might be one.
+        affected: set[str] = set()
+        for rel in touched:
+            for ref in (old_files.get(rel), files.get(rel)):
+                if ref is None or old_files.get(rel) == files.get(rel):
+                    continue
+                if ref.kind == N.PLAN and ref.parent:
+                    affected.add(ref.parent)
+                    if "/" in ref.parent:
+                        affected.add(ref.parent.rsplit("/", 1)[0])
+                elif ref.kind in (N.SUBPLAN, N.EXECUTION):
+                    folder = _work_folder_of(ref)
+                    if folder is not None:
+                        affected.add(folder)
+        for folder in sorted(affected):
+            current = plan_folders.get(folder)
+            name = folder.rsplit("/", 1)[-1]
+            if current is not None and N.is_plan_folder_name(name, current):
+                continue  # named for its PLAN: decided above
+            renamed = _renamed_plan_of(folder, files, plan_folders)
+            if renamed != current:
+                if not changed_folders:
+                    plan_folders = dict(plan_folders)
+                changed_folders.add(folder)
+                dirty_units.update(f for f in (current, renamed) if f is not None)
+                if renamed is None:
+                    plan_folders.pop(folder, None)
+                else:
+                    plan_folders[folder] = renamed
         new._plan_folders = plan_folders
         new._folders_by_feature = (
             _invert(plan_folders) if changed_folders else self._folders_by_feature
@@ -1542,13 +1594,71 @@ def _counts(problems: Iterable[Problem]) -> tuple[int, int]:
 
 
 def _plan_folders(files: dict[str, N.FileRef]) -> dict[str, str]:
-    """Folders that hold ``PLAN_<folder name>.md``: {folder rel: feature}."""
+    """Plan folders: {folder rel: feature}. Those that hold ``PLAN_<folder name>.md``, and
+    those renamed away from their PLAN's name (``_renamed_plan_of``)."""
     out = {}
+    candidates: set[str] = set()
     for ref in files.values():
         folder_feat = _plan_folder_of(ref)
         if folder_feat is not None:
             out[folder_feat[0]] = folder_feat[1]
+        elif ref.kind in (N.SUBPLAN, N.EXECUTION) and ref.feature:
+            folder = _work_folder_of(ref)
+            if folder is not None and f"{folder}/PLAN_{ref.feature}.md" in files:
+                candidates.add(folder)
+    named = dict(out)
+    for folder in candidates:
+        feature = _renamed_plan_of(folder, files, named)
+        if feature is not None:
+            out[folder] = feature
     return out
+
+
+def _work_folder_of(ref: N.FileRef) -> str | None:
+    """``F`` for a file directly in ``F/subplans/`` or ``F/execution/``, when ``F`` lies below
+    a ``plans/`` folder (the nested layout) and is no archive."""
+    parent = ref.parent
+    folder, _, sub = parent.rpartition("/")
+    if sub not in ("subplans", "execution") or "/" not in folder:
+        return None
+    parts = folder.split("/")
+    if not any(p.casefold() == "plans" for p in parts[:-1]):
+        return None
+    if N.archived_by_path(folder + "/x"):
+        return None
+    return folder
+
+
+def _renamed_plan_of(folder: str, files, plan_folders) -> str | None:
+    """The feature whose plan folder ``folder`` is although it is not named for it: it holds
+    an unsuffixed ``PLAN_<F>.md`` and that plan's SUBPLANs or tasks in its ``subplans/`` or
+    ``execution/``, for exactly one F, and no plan folder of its own (a grouping folder with
+    a loose PLAN stays a group). Decided from names alone, like every plan folder."""
+    name = folder.rsplit("/", 1)[-1]
+    if folder in plan_folders and N.is_plan_folder_name(name, plan_folders[folder]):
+        return None  # named for its own PLAN
+    if any(
+        f.rpartition("/")[0] == folder and N.is_plan_folder_name(f.rsplit("/", 1)[-1], feat)
+        for f, feat in plan_folders.items()
+    ):
+        return None  # a group of plan folders
+    inside = (folder + "/subplans/", folder + "/execution/")
+    found = set()
+    for rel, ref in files.items():
+        if (
+            ref.kind in (N.SUBPLAN, N.EXECUTION)
+            and ref.feature
+            and ref.feature not in found
+            and rel.startswith(inside)
+            and _work_folder_of(ref) == folder
+        ):
+            plan = files.get(f"{folder}/PLAN_{ref.feature}.md")
+            if plan is not None and plan.kind == N.PLAN and not plan.suffixes:
+                found.add(ref.feature)
+    if len(found) != 1:
+        return None
+    (feature,) = found
+    return None if N.is_plan_folder_name(name, feature) else feature
 
 
 def _invert(plan_folders: dict[str, str]) -> dict[str, tuple[str, ...]]:

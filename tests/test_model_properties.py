@@ -172,6 +172,10 @@ PATHS = [
     "work-space/plans/OLD/execution/EXECUTION_TASK_F_12_01.md",
     "work-space/plans/OLD/execution/feedbacks/APPROVED_12.md",
     "work-space/plans/OLD/G/PLAN_G.md",
+    # archived feedback found by its archive folder's name (a date after the feature; H is
+    # also cut short from BIG-H while that is the only plan ending in H)
+    "documentation/archive/h-nov-2025/execution/feedbacks/APPROVED_11.md",
+    "documentation/archive/g-partial-nov2025/execution/feedbacks/APPROVED_12.md",
 ]
 DIR_TARGETS = [
     "work-space/plans/F/execution",
@@ -271,6 +275,16 @@ steps = st.lists(
         ("write", "work-space/plans/OLD/G/PLAN_G.md", BODIES[3]),
         ("delete", "work-space/plans/OLD/G/PLAN_G.md", ""),
         ("rmdir", "work-space/plans/OLD/subplans", ""),
+    ]
+)
+# Archived approvals whose archive folder is named for no plan yet, then for H (cut short
+# from BIG-H), then for H itself.
+@example(
+    steps=[
+        ("write", "documentation/archive/h-nov-2025/execution/feedbacks/APPROVED_11.md", ""),
+        ("write", "work-space/plans/BIG-H/PLAN_BIG-H.md", BODIES[4]),
+        ("write", "work-space/plans/H/PLAN_H.md", BODIES[4]),
+        ("delete", "work-space/plans/BIG-H/PLAN_BIG-H.md", ""),
     ]
 )
 def test_apply_equals_load(steps):

@@ -83,6 +83,28 @@ def test_legacy_archive_folders_and_nested_archived_suffix(tmp_path):
     assert two.state == "not_started"
 
 
+def test_archived_feedback_is_found_by_a_dated_archive_folders_name(tmp_path):
+    # Archiving moves a plan's finished work to documentation/archive/<feature>-<date>/: its
+    # approvals are still its approvals. One named for no plan is said, not dropped.
+    arch = "documentation/archive"
+    make_workspace(
+        tmp_path,
+        {
+            f"{P}/PLAN_FOO.md": plan_md("FOO", [("1.1", "A"), ("1.2", "B"), ("1.3", "C")]),
+            f"{arch}/foo-nov2025/execution/feedbacks/APPROVED_11.md": "# APPROVED\n",
+            f"{arch}/foo-partial-nov-2025/execution/feedbacks/APPROVED_12.md": "# APPROVED\n",
+            f"{arch}/gone-2025-11-07/execution/feedbacks/APPROVED_11.md": "# APPROVED\n",
+        },
+    )
+    ws = load(tmp_path, cache=False)
+    plan = ws.plan("FOO")
+    assert [a.state for a in plan.achievements] == ["approved", "approved", "not_started"]
+    assert plan.next == "1.3"
+    gone = [p for p in ws.problems if "gone-2025-11-07" in p.path]
+    assert len(gone) == 1 and "belong to no plan" in gone[0].message
+    assert "reads as GONE" in gone[0].message
+
+
 def test_subplan_and_execution_header_variants(tmp_path):
     sub = (
         "# SUBPLAN: Odd\n\n**Parent PLAN**: PLAN_FOO.md\n**Achievement**: 1.2 - Build it\n"

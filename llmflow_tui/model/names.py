@@ -144,6 +144,28 @@ _PREFIXES = ("EXECUTION_TASK_", "SUBPLAN_", "APPROVED_", "FIX_", "SKIPPED_", "GR
 _PREFIXES += ("NORTH_STAR_", "PLAN_")
 
 
+_MONTHS = (
+    "JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|SEPT|OCT|NOV|DEC|JANUARY|FEBRUARY|MARCH|APRIL|JUNE"
+    "|JULY|AUGUST|SEPTEMBER|OCTOBER|NOVEMBER|DECEMBER"
+)
+# Words an archive folder's name adds after the feature: "-archive", "-partial", a date.
+_ARCHIVE_TAIL = re.compile(
+    rf"[-_](?:ARCHIVED?|PARTIAL|(?:{_MONTHS})\d{{0,4}}|\d{{4}}(?:[-_]\d\d){{0,2}})$"
+)
+
+
+def archive_folder_feature(folder_name: str) -> str | None:
+    """The feature an archive folder is named for, less the words archiving adds:
+    ``graphrag-validation-nov2025``, ``old-archive``, ``llm-dev-partial-nov-2025``."""
+    guess = folder_name.upper()
+    while True:
+        cut = _ARCHIVE_TAIL.sub("", guess)
+        if cut == guess or not cut:
+            break
+        guess = cut
+    return guess if FEATURE_RE.match(guess) else None
+
+
 def might_be_methodology(name: str) -> bool:
     """A cheap test that every name ``classify`` accepts passes (most others do not)."""
     if name.endswith(".md"):

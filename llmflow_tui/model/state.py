@@ -142,6 +142,18 @@ def build_plan(
                     "not counted",
                 )
             )
+        elif work:  # an archive folder named for no plan (say, after a plan was renamed)
+            folder = work[0].ref.parent.removesuffix("/execution/feedbacks")
+            problems.append(
+                Problem(
+                    work[0].ref.rel,
+                    None,
+                    WARNING,
+                    f"{len(work)} archived feedback file(s) in {folder}/ belong to no plan "
+                    f"(the folder's name reads as {feature}; no PLAN_{feature}.md, SUBPLAN or "
+                    "EXECUTION_TASK for it): not counted",
+                )
+            )
         return None, tuple(sorted(set(problems), key=_problem_key)), float("inf")
     orphan = plan_doc is None
     info = plan_doc.plan if plan_doc is not None else None

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 # The parser and the state engine are imported where they are first needed: a warm start
 # that finds nothing changed (``llmflow status`` on a big workspace) needs neither.
-CACHE_FORMAT = 10
+CACHE_FORMAT = 11
 _CHUNK = 1024  # rows per pickled slice of the cache: a few ms of GIL each
 
 Progress = Callable[[int, int], None]
@@ -1433,7 +1433,11 @@ class Workspace:
                 old_cut = self._cut_short
                 moved = {t for t in cut.keys() | old_cut.keys() if cut.get(t) != old_cut.get(t)}
                 if moved:
-                    recheck.update(r for r, ref in files.items() if ref.feature in moved)
+                    recheck.update(
+                        r
+                        for r, ref in files.items()
+                        if ref.feature in moved or ref.kind in _FEEDBACK_KINDS
+                    )
         new._plan_features = plan_features
         new._cut_short = cut
         for rel in recheck:
@@ -1711,11 +1715,9 @@ def _unit_of(
         # Archived feedback outside a plan folder: <feature>[-archive]/execution/feedbacks/.
         parts = ref.parent.split("/")
         if len(parts) >= 3 and parts[-1] == "feedbacks" and parts[-2] == "execution":
-            guess = parts[-3].upper()
-            for tail in ("-ARCHIVE", "_ARCHIVE", "-ARCHIVED"):
-                guess = guess.removesuffix(tail)
-            if N.FEATURE_RE.match(guess):
-                return guess
+            guess = N.archive_folder_feature(parts[-3])
+            if guess is not None:
+                return cut_short.get(guess, guess) if cut_short else guess
     return None
 
 

@@ -96,7 +96,7 @@ async def test_progress_names_get_the_room_and_start_in_one_column(tmp_path):
 
 async def test_dependency_view_scrolls_to_its_last_line():
     app = LlmflowApp(DEMO, now=NOW, cache=False, display_root="demo", watch=False)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(120, 30)) as pilot:  # AUTH's view is taller than the pane
         await loaded(pilot)
         app.query_one(PlanTree).select_path("AUTH")
         await loaded(pilot)
@@ -192,3 +192,57 @@ async def test_a_wrapped_wave_line_keeps_the_lines_below_it(tmp_path):
         shown = ["".join(s.text for s in body.render_line(y)) for y in range(body.size.height)]
         assert any("28 to start" in line for line in shown)
         assert shown[-1].startswith("ETA ")
+
+
+def shown_rows(table: ProgressPane) -> list[str]:
+    """The progress table's lines on screen (header first), as the user reads them."""
+    height = table.scrollable_content_region.height
+    return ["".join(s.text for s in table.render_line(y)).rstrip() for y in range(height)]
+
+
+async def test_the_progress_pane_shows_every_plan_of_a_small_workspace():
+    app = LlmflowApp(DEMO, now=NOW, cache=False, display_root="demo", watch=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        table, deps = app.query_one(ProgressPane), app.query_one(DependencyView)
+        rows = shown_rows(table)
+        assert rows[0].split()[:2] == ["plan", "progress"]
+        names = [p.name for p in app.ws.plans]
+        assert len(names) == table.row_count == 7
+        for name in names:  # every plan on a line of its own, none scrolled out of view
+            assert sum(name in row for row in rows[1:]) == 1, (name, rows)
+        assert table.max_scroll_y == 0 and not table.show_vertical_scrollbar
+        # No blank lines below the last row either: the panes below get them.
+        assert len(rows) == table.row_count + 1
+        # The workspace's dependency view, every line of it.
+        body = deps.query_one("#deps-text")
+        assert deps.max_scroll_y == 0 and not deps.show_vertical_scrollbar
+        shown = ["".join(s.text for s in body.render_line(y)) for y in range(body.size.height)]
+        assert deps.scrollable_content_region.height >= len(shown) == 10
+        assert shown[-1].startswith("▣ orphans: 1 orphan feature")
+        # Moving between plans does not move the panes: the view keeps its height.
+        tree = app.query_one(PlanTree)
+        heights = {deps.outer_size.height}
+        for name in names:
+            tree.select_path(name)
+            await loaded(pilot)
+            heights.add(deps.outer_size.height)
+        assert len(heights) == 1, heights
+
+
+async def test_a_big_workspace_scrolls_its_progress_pane_and_leaves_room_below(tmp_path):
+    names = [f"PLAN{i:02d}" for i in range(40)]
+    root = make_workspace(
+        tmp_path / "ws", {f"work-space/plans/{n}/PLAN_{n}.md": plan_md(n) for n in names}
+    )
+    app = LlmflowApp(root, watch=False, cache=False, now=NOW)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        table = app.query_one(ProgressPane)
+        deps, preview = app.query_one(DependencyView), app.query_one("#preview")
+        rows = shown_rows(table)
+        assert 8 <= len(rows) < 20 and table.max_scroll_y > 0, rows  # it scrolls
+        assert table.show_vertical_scrollbar
+        # The dependency view and the preview keep a usable height.
+        assert deps.scrollable_content_region.height >= 6
+        assert preview.outer_size.height >= 10

@@ -246,3 +246,57 @@ async def test_a_big_workspace_scrolls_its_progress_pane_and_leaves_room_below(t
         # The dependency view and the preview keep a usable height.
         assert deps.scrollable_content_region.height >= 6
         assert preview.outer_size.height >= 10
+
+
+def screen_lines(tree: PlanTree) -> list[str]:
+    """Every line the tree shows, as the user reads it."""
+    height = tree.scrollable_content_region.height
+    width = tree.scrollable_content_region.width
+    return ["".join(s.text for s in tree.render_line(y))[:width].rstrip() for y in range(height)]
+
+
+async def test_tree_labels_keep_their_end_in_a_narrow_tree():
+    app = LlmflowApp(DEMO, now=NOW, cache=False, display_root="demo", watch=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        tree = app.query_one(PlanTree)
+        for size in ((80, 24), (60, 24), (54, 24)):
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+            lines = screen_lines(tree)
+            group = next(line for line in lines if "▣ r" in line)
+            assert group.endswith(" 1 ✔?"), (size, group)
+            orphan = next(line for line in lines if "0/1 [orphan]" in line)
+            assert orphan.endswith(" 0/1 [orphan]"), (size, orphan)
+            assert "● L" in orphan and "T  0/1" in orphan  # the name gave way, not the end
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert "├ ▼ ▣ real-…cases  0/1 complete · 1 ✔?" in screen_lines(tree)
+        # Documents under an achievement: the file name is cut in the middle, not its end.
+        await pilot.press("j", "enter", "j", "enter")
+        await pilot.pause()
+        lines = screen_lines(tree)
+        execution = next(line for line in lines if "EXEC 01 complete" in line)
+        assert execution.endswith("_01.md") and "…" in execution, execution
+        # Labels fit: nothing to scroll sideways to, no horizontal scrollbar.
+        assert not tree.show_horizontal_scrollbar
+        assert tree.max_scroll_x == 0
+
+
+async def test_the_root_label_takes_a_short_form_before_losing_its_end(tmp_path):
+    names = [f"P{i:02d}" for i in range(40)]
+    root = make_workspace(
+        tmp_path / "ws", {f"work-space/plans/{n}/PLAN_{n}.md": plan_md(n) for n in names}
+    )
+    app = LlmflowApp(root, watch=False, cache=False, now=NOW)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        tree = app.query_one(PlanTree)
+        assert screen_lines(tree)[0] == "▼ ws  0/40 done · 0/80 approved"
+        await pilot.resize_terminal(60, 24)
+        await pilot.pause()
+        assert screen_lines(tree)[0] == "▼ ws  0/40 done · 0/80 ✔"
+        await pilot.resize_terminal(44, 24)  # room for nothing more: the end says it is cut
+        await pilot.pause()
+        line = screen_lines(tree)[0]
+        assert line.startswith("▼ ws  0/40") and line.endswith("…"), line

@@ -32,7 +32,15 @@ from ..actions.preview import achievement_brief, plan_summary
 from ..model import Workspace, load
 from ..model.types import Problem, plan_census
 from .config import load_config
-from .panes import DependencyView, KeyFooter, NodeRef, PlanTree, ProgressPane, PromptPreview
+from .panes import (
+    DependencyView,
+    DetailsStrip,
+    KeyFooter,
+    NodeRef,
+    PlanTree,
+    ProgressPane,
+    PromptPreview,
+)
 from .screens import HelpScreen, LogScreen, ProblemsScreen, SaveModal
 
 PREVIEW_LIMIT = 512 * 1024  # bytes of a document shown in the preview
@@ -154,7 +162,7 @@ class MainScreen(Screen):
                 yield ProgressPane(id="progress")
                 yield DependencyView(id="deps")
                 yield PromptPreview(id="preview")
-        yield Static(id="details")
+        yield DetailsStrip(id="details")
         yield KeyFooter()
 
     def on_mount(self) -> None:

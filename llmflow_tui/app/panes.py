@@ -7,6 +7,7 @@ messages; none of them touches the filesystem or app state.
 | `ProgressPane` | per plan: bar, approved/total, ready/running/in review/blocked, needs-fix, stale, ETA |
 | `DependencyView` | the selected plan's waves, blocked chains and critical path |
 | `PromptPreview` | the selected document or a generated brief, raw or rendered |
+| `DetailsStrip` | why the selection has its state, cut with "…" to its lines |
 | `KeyFooter` | the keys that apply now (Textual's `Footer`, rebuilt only when they change) |
 """
 
@@ -1289,6 +1290,33 @@ class DependencyView(VerticalScroll):
             tail = "" if g == "archived" else f", {going} in progress"
             text.append(f"▣ {g}: {len(ps)} {noun}{plural}{tail}\n", style="bold")
         self._set(text or Text("No plans found.", style="dim"))
+
+
+class DetailsStrip(Static):
+    """Why the selection has its state, wrapped into the strip's lines; a longer text ends
+    with "…" on its last line (the preview's "Why" section has it whole)."""
+
+    _full: Text = Text()
+
+    def update(self, content="", *, layout: bool = True) -> None:
+        self._full = content if isinstance(content, Text) else Text(str(content))
+        super().update(content, layout=layout)
+
+    def render(self) -> Text:
+        width, height = self.content_size.width, self.content_size.height
+        text = self._full
+        if width <= 0 or height <= 0:
+            return text
+        lines = text.wrap(self.app.console, width)
+        if len(lines) <= height:
+            return text
+        shown = list(lines)[:height]
+        last = shown[-1]
+        last.rstrip()
+        last.truncate(width - 1)
+        last.rstrip()
+        last.append("…")
+        return Text("\n").join(shown)
 
 
 class PromptPreview(Vertical):

@@ -300,3 +300,28 @@ async def test_the_root_label_takes_a_short_form_before_losing_its_end(tmp_path)
         await pilot.pause()
         line = screen_lines(tree)[0]
         assert line.startswith("▼ ws  0/40") and line.endswith("…"), line
+
+
+async def test_a_long_reason_ends_with_an_ellipsis_and_the_preview_has_it_whole():
+    app = LlmflowApp(DEMO, now=NOW, cache=False, display_root="demo", watch=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        app.query_one(PlanTree).select_path("AUTH", "2.1")
+        await loaded(pilot)
+        details = app.query_one("#details")
+        lines = [
+            "".join(s.text for s in details.render_line(y)).strip()
+            for y in range(details.size.height)
+        ]
+        assert len(lines) == 2 and lines[0].startswith("AUTH 2.1: executing — "), lines
+        assert lines[1].endswith("…"), lines  # it goes on
+        # The preview's "Why" has every reason in full, file names included.
+        preview = app.query_one("#preview-text").text
+        why = preview.split("## Why", 1)[1].split("##", 1)[0]
+        assert "stale: no activity for" in why and "EXECUTION_TASK_AUTH_21_01.md)" in why
+        # A short reason is shown as it is.
+        app.query_one(PlanTree).select_path("AUTH")
+        await loaded(pilot)
+        text = "".join(s.text for s in details.render_line(0)).strip()
+        assert text == "AUTH: needs_attention — open FIX on 1.2, 1.3"
+        assert "## Why\n\n- open FIX on 1.2, 1.3" in app.query_one("#preview-text").text

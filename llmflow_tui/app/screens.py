@@ -256,11 +256,21 @@ class HelpScreen(Dialog[None]):
         table.focus()
 
 
-class SaveModal(ModalScreen[str | None]):
+class SavePathInput(Input):
+    """The save dialog's path field: its enter (submit) is named in the footer."""
+
+    BINDINGS = [
+        Binding("enter", "submit", "Save", id="save.save", tooltip="Save to this path"),
+    ]
+
+
+class SaveModal(Dialog[str | None]):
     """Ask where to save the preview (a path relative to ``base``: the workspace, or for
     the bundled demo the current folder)."""
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="save.cancel")]
+    BINDINGS = [
+        Binding("escape", "dismiss(None)", "Cancel", id="save.cancel", tooltip="Save nothing"),
+    ]
 
     def __init__(self, suggestion: str, base: str = "the workspace") -> None:
         super().__init__()
@@ -270,7 +280,7 @@ class SaveModal(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="small"):
             yield Label(f"Save the preview to (relative to {self.base}; enter saves):")
-            yield Input(self.suggestion, id="save-path")
+            yield SavePathInput(self.suggestion, id="save-path")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value.strip() or None)

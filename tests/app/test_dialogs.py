@@ -148,3 +148,23 @@ async def test_saving_from_the_bundled_demo_writes_under_the_current_folder(tmp_
         await pilot.pause()
         assert (tmp_path / rel).read_text() == app.query_one("#preview").text
     assert sorted(DEMO.rglob("*")) == before
+
+
+async def test_the_save_dialog_has_its_own_footer_and_fits_a_small_screen(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    app = demo_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        await pilot.press("j", "s")
+        await pilot.pause()
+        assert isinstance(app.screen, SaveModal)
+        keys = footer_keys(app)
+        # Its own keys, not the main screen's (which do nothing while it is open).
+        assert keys == {"esc": "Cancel", "⏎": "Save", "^p": "palette"}, keys
+        dialog = app.screen.query_one("#dialog")
+        assert dialog.region.width < 80 and dialog.region.height == 6  # one field: not a page
+        field = app.screen.query_one(Input)
+        assert dialog.region.contains_region(field.region)
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)
+        assert not list(tmp_path.rglob("*.md"))  # cancelled: nothing written

@@ -4,6 +4,7 @@ prompt."""
 from __future__ import annotations
 
 from rich.cells import cell_len
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -193,6 +194,19 @@ class ProblemsScreen(Dialog[Problem | None]):
             self.dismiss(self.problems[self.query_one(ProblemList).cursor])
 
 
+def log_entry(line: str) -> Table:
+    """One activity-log line: its time, then the text, whose wrapped lines are indented to
+    the text (so they do not read as entries of their own)."""
+    stamp, sep, text = line.partition("  ")
+    if not sep:
+        stamp, text = "", line
+    grid = Table.grid(padding=(0, 2 if stamp else 0), expand=True)
+    grid.add_column(no_wrap=True, style="dim")
+    grid.add_column(ratio=1, overflow="fold")
+    grid.add_row(stamp, Text(text))  # file names and errors: never markup
+    return grid
+
+
 class LogScreen(Dialog[None]):
     """The activity log: loads, reloads, file changes, copies and saves."""
 
@@ -209,12 +223,13 @@ class LogScreen(Dialog[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Label("Activity log   (esc: close)", id="dialog-title")
-            yield RichLog(id="log", wrap=True, markup=False, highlight=False)
+            # min_width: entries fit the dialog (its default of 78 would scroll sideways).
+            yield RichLog(id="log", wrap=True, markup=False, highlight=False, min_width=1)
 
     def on_mount(self) -> None:
         log = self.query_one(RichLog)
         for line in self.lines:
-            log.write(Text(line))
+            log.write(log_entry(line))
 
 
 class HelpScreen(Dialog[None]):

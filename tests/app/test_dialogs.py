@@ -168,3 +168,29 @@ async def test_the_save_dialog_has_its_own_footer_and_fits_a_small_screen(tmp_pa
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)
         assert not list(tmp_path.rglob("*.md"))  # cancelled: nothing written
+
+
+async def test_a_wrapped_log_entry_is_indented_under_its_text():
+    app = demo_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        paths = [f"work-space/plans/P{i}/PLAN_P{i}.md" for i in range(5)]
+        app.log_activity("changed: " + ", ".join(paths))
+        app.log_activity("reload requested")
+        await pilot.press("l")
+        await pilot.pause()
+        log = app.screen.query_one("#log")
+        lines = ["".join(s.text for s in log.render_line(y)).rstrip() for y in range(8)]
+        lines = [line for line in lines if line]
+        entry = re.compile(r"^\d\d:\d\d:\d\d  \S")
+        # Three entries, three lines that start with a time; the long one's other lines are
+        # indented to where its text starts.
+        assert [bool(entry.match(line)) for line in lines].count(True) == 3, lines
+        start = lines[1].index("changed:")
+        continued = [line for line in lines if not entry.match(line)]
+        assert len(continued) >= 1, lines
+        assert all(line[:start].isspace() and line[start] != " " for line in continued), lines
+        assert "reload requested" in lines[-1]
+        shown = " ".join(line.strip() for line in lines)
+        assert all(p in shown for p in paths)  # nothing lost to the wrap
+        assert log.max_scroll_x == 0  # and nothing to scroll sideways to

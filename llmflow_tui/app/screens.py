@@ -263,12 +263,28 @@ class HelpScreen(Dialog[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        with_ids = self.app.size.width >= 100  # ids are for the keymap; space first
-        table.add_columns("key", "action", *(["id"] if with_ids else []))
-        for key, desc, bid in self.rows:
-            cells = [Text(key, style="bold"), Text(desc)]
-            table.add_row(*cells, *([Text(bid, style="dim")] if with_ids else []))
         table.focus()
+        self.call_after_refresh(self._fill)  # once the table knows its width
+
+    def _fill(self) -> None:
+        """One row per key; an action too long for the room left wraps in its row."""
+        table = self.query_one(DataTable)
+        with_ids = self.app.size.width >= 100  # ids are for the keymap; space first
+        key_width = max(cell_len(key) for key, _desc, _bid in self.rows)
+        id_width = max(cell_len(bid) for _key, _desc, bid in self.rows) if with_ids else 0
+        padding = 2 * table.cell_padding
+        room = table.size.width - table.styles.scrollbar_size_vertical
+        room -= key_width + padding + padding + ((id_width + padding) if with_ids else 0)
+        desc_width = max(20, min(room, max(cell_len(d) for _k, d, _b in self.rows)))
+        table.add_column("key", width=key_width)
+        table.add_column("action", width=desc_width)
+        if with_ids:
+            table.add_column("id", width=id_width)
+        for key, desc, bid in self.rows:
+            lines = Text(desc).wrap(self.app.console, desc_width)
+            cells = [Text(key, style="bold"), Text("\n").join(lines)]
+            ids = [Text(bid, style="dim")] if with_ids else []
+            table.add_row(*cells, *ids, height=len(lines))
 
 
 class SavePathInput(Input):

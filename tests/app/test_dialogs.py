@@ -194,3 +194,25 @@ async def test_a_wrapped_log_entry_is_indented_under_its_text():
         shown = " ".join(line.strip() for line in lines)
         assert all(p in shown for p in paths)  # nothing lost to the wrap
         assert log.max_scroll_x == 0  # and nothing to scroll sideways to
+
+
+async def test_help_wraps_a_long_action_instead_of_scrolling_sideways():
+    app = demo_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        table = app.screen.query_one("#help-table")
+        assert table.max_scroll_x == 0 and not table.show_horizontal_scrollbar
+        palette = next(i for i, row in enumerate(app.screen.rows) if row[0] == "ctrl+p")
+        table.move_cursor(row=palette)
+        await pilot.pause()
+        # The row's lines on screen hold the whole description.
+        y = table._row_locations.get(table.ordered_rows[palette].key) - round(table.scroll_y)
+        height = table.ordered_rows[palette].height
+        lines = [
+            "".join(s.text for s in table.render_line(y + table.header_height + i)).strip()
+            for i in range(height)
+        ]
+        assert height > 1 and lines[0].startswith("ctrl+p"), lines
+        assert " ".join(lines).endswith("(also in a dialog)"), lines

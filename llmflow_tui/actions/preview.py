@@ -94,6 +94,11 @@ def plan_summary(plan: Plan) -> str:
         lines.append(_kv("Markers", ", ".join(plan.markers)))
     if plan.parent:
         lines.append(_kv("Parent", f"GRAMMAPLAN_{plan.parent}.md"))
+    if plan.reasons:  # the details strip may cut them short
+        lines += ["", "## Why", ""]
+        for r in plan.reasons:
+            where = f"  ({r.path}{':' + str(r.line) if r.line else ''})" if r.path else ""
+            lines.append(f"- {r.text}{where}")
     lines += [
         "",
         _kv(

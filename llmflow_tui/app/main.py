@@ -16,6 +16,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -31,7 +32,15 @@ from ..actions.preview import achievement_brief, plan_summary
 from ..model import Workspace, load
 from ..model.types import Problem, plan_census
 from .config import load_config
-from .panes import DependencyView, KeyFooter, NodeRef, PlanTree, ProgressPane, PromptPreview
+from .panes import (
+    DependencyView,
+    DetailsStrip,
+    KeyFooter,
+    NodeRef,
+    PlanTree,
+    ProgressPane,
+    PromptPreview,
+)
 from .screens import HelpScreen, LogScreen, ProblemsScreen, SaveModal
 
 PREVIEW_LIMIT = 512 * 1024  # bytes of a document shown in the preview
@@ -92,8 +101,12 @@ class PreviewRead(Message):
 class MainScreen(Screen):
     """The four panes, the details strip and the footer."""
 
-    # Bindings left out of the footer on a small terminal (still keys, in `?` and ctrl+p).
-    NARROW_HIDDEN = frozenset({"markdown", "copy", "save", "log", "reload"})
+    # On a small terminal the footer shows the keys that fit, in this order of importance
+    # (the rest are still keys, in `?` and ctrl+p); a pane's own keys (esc Back) come
+    # where "" is.
+    NARROW_ORDER = ("quit", "help", "filter", "problems", "", "edit", "reload", "copy", "log")
+    NARROW_ORDER += ("save", "markdown")
+    PALETTE_CELLS = 11  # "▏^p palette", docked at the right of a compact footer
     narrow = False
 
     @property
@@ -101,12 +114,40 @@ class MainScreen(Screen):
         bindings = super().active_bindings
         if not self.narrow:
             return bindings
+        shown = self._keys_that_fit(bindings)
         return {
-            key: active._replace(binding=replace(active.binding, show=False))
-            if active.binding.id in self.NARROW_HIDDEN
-            else active
+            key: active
+            if key in shown or not active.binding.show
+            else active._replace(binding=replace(active.binding, show=False))
             for key, active in bindings.items()
         }
+
+    def _keys_that_fit(self, bindings: dict[str, ActiveBinding]) -> set[str]:
+        """The footer's keys on a small terminal: the most important ones that fit its
+        width (a compact footer key is "k Description" and a space)."""
+        palette = self.app.COMMAND_PALETTE_BINDING
+        order = {bid: i for i, bid in enumerate(self.NARROW_ORDER)}
+        wanted = sorted(
+            (
+                (order.get(active.binding.id or "", order[""]), key, active.binding)
+                for key, active in bindings.items()
+                if active.binding.show and key != palette
+            ),
+            key=lambda item: item[0],
+        )
+        room = self.size.width - self.PALETTE_CELLS
+        shown: set[str] = set()
+        actions: set[str] = set()
+        for _rank, key, binding in wanted:
+            if binding.action in actions:  # the footer shows an action once
+                shown.add(key)
+                continue
+            cells = cell_len(self.app.get_key_display(binding)) + len(binding.description) + 2
+            if cells <= room:
+                room -= cells
+                shown.add(key)
+                actions.add(binding.action)
+        return shown
 
     def compose(self) -> ComposeResult:
         yield Static(id="topbar")
@@ -121,7 +162,7 @@ class MainScreen(Screen):
                 yield ProgressPane(id="progress")
                 yield DependencyView(id="deps")
                 yield PromptPreview(id="preview")
-        yield Static(id="details")
+        yield DetailsStrip(id="details")
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -226,6 +267,7 @@ class LlmflowApp(App):
         self.last_update_seconds: float | None = None
         self._filter_timer = None  # the pending (debounced) filter pass, if any
         self._can_edit: bool | None = None  # last footer state of "e"
+        self._footer_width = 0  # the width the footer's keys were chosen for
         # perf_counter() when plan names, then complete states, were first painted
         # (read by benchmarks/bench_app.py).
         self.timings: dict[str, float] = {"created": time.perf_counter()}
@@ -291,8 +333,9 @@ class LlmflowApp(App):
             return
         narrow = screen.size.width < 100 or screen.size.height < 30
         screen.set_class(narrow, "narrow")
-        if narrow != screen.narrow:
+        if narrow != screen.narrow or (narrow and screen.size.width != self._footer_width):
             screen.narrow = narrow
+            self._footer_width = screen.size.width  # a narrow footer fits keys to it
             self.refresh_bindings()
         for footer in screen.query(Footer):
             footer.compact = narrow

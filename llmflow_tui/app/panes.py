@@ -7,6 +7,7 @@ messages; none of them touches the filesystem or app state.
 | `ProgressPane` | per plan: bar, approved/total, ready/running/in review/blocked, needs-fix, stale, ETA |
 | `DependencyView` | the selected plan's waves, blocked chains and critical path |
 | `PromptPreview` | the selected document or a generated brief, raw or rendered |
+| `DetailsStrip` | why the selection has its state, cut with "…" to its lines |
 | `KeyFooter` | the keys that apply now (Textual's `Footer`, rebuilt only when they change) |
 """
 
@@ -111,38 +112,58 @@ def spans_text(parts: list[tuple[str, str]]) -> Text:
 
 
 NAME_LIMIT = 26  # a default cut; the tree fits names to its own width (FitLabel)
-MIN_NAME = 9  # "FEAT…0012": below this a cut name no longer tells plans apart
+MIN_NAME = 3  # "A…Z": the shortest cut name (the counts after it matter more)
+READABLE_NAME = 9  # "FEAT…0012": below this a cut name no longer tells plans apart
 
 
 class FitLabel(Text):
-    """A tree label whose ``cut`` span (a name) is middle-cut at render time until the
-    whole label fits the tree's width: the counts and badges after it stay readable."""
+    """A tree label that fits the tree's width when drawn, without losing its end: its
+    ``cut`` span (a name) is middle-cut first, down to ``READABLE_NAME`` cells; then the
+    part after it takes its ``short`` form if it has one; then the name is cut further, down
+    to ``MIN_NAME``; and only then is the end cut, with "…" (the label says it goes on)."""
 
-    __slots__ = ("cut",)
+    __slots__ = ("cut", "short")
 
     def fitted(self, room: int) -> Text:
-        """This label in at most ``room`` cells (if the name can shrink enough)."""
-        start, end = self.cut
-        excess = self.cell_len - room
-        if excess <= 0 or end - start <= MIN_NAME:
+        """This label in at most ``room`` cells."""
+        if self.cell_len <= room:
             return self
-        keep = max(MIN_NAME, end - start - excess)
+        start, end = self.cut
         head, name, tail = self.divide([start, end])
-        back = (keep - 1) // 2
+        short = getattr(self, "short", None)
+        readable = min(len(name), READABLE_NAME)
+        if short is not None and head.cell_len + readable + tail.cell_len > room:
+            tail = short.copy()
+        excess = head.cell_len + name.cell_len + tail.cell_len - room
+        if excess > 0 and len(name) > MIN_NAME:
+            name = _middle_cut(name, max(MIN_NAME, len(name) - excess))
         out = head
-        out.append_text(name[: keep - 1 - back])
-        out.append("…", style=name.spans[0].style if name.spans else None)
-        out.append_text(name[len(name) - back :])
+        out.append_text(name)
         out.append_text(tail)
+        if out.cell_len > room:
+            out.truncate(max(room, 1), overflow="ellipsis")
         return out
 
 
-def fit_label(parts: list[tuple[str, str]], cut: int) -> FitLabel:
-    """``spans_text`` whose part number ``cut`` (the name) may be shortened to fit."""
+def _middle_cut(name: Text, keep: int) -> Text:
+    """``name`` in ``keep`` cells: its start, "…", its end (FEAT…0012)."""
+    back = (keep - 1) // 2
+    out = name[: keep - 1 - back]
+    out.append("…", style=name.spans[0].style if name.spans else None)
+    out.append_text(name[len(name) - back :])
+    return out
+
+
+def fit_label(parts: list[tuple[str, str]], cut: int, short: str | None = None) -> FitLabel:
+    """``spans_text`` whose part number ``cut`` (the name) may be shortened to fit;
+    ``short``: a shorter form of the parts after it (one style: the first of them)."""
     text = spans_text(parts)
     start = sum(len(part) for part, _style in parts[:cut])
     label = FitLabel(text.plain, spans=text.spans)
     label.cut = (start, start + len(parts[cut][0]))
+    label.short = None
+    if short is not None and cut + 1 < len(parts):
+        label.short = Text(short, style=parts[cut + 1][1])
     return label
 
 
@@ -180,10 +201,7 @@ def plan_label(plan: Plan) -> Text:
 
 def plan_file_label(kind: str, rel: str) -> Text:
     """A plan's own document under its node: the PLAN itself, its parallel.json."""
-    label = Text()
-    label.append(f"{kind} ", style="magenta")
-    label.append(rel.rsplit("/", 1)[-1], style="dim")
-    return label
+    return fit_label([(f"{kind} ", "magenta"), (rel.rsplit("/", 1)[-1], "dim")], 1)
 
 
 def achievement_label(a: Achievement) -> Text:
@@ -328,8 +346,7 @@ class PlanTree(Tree[NodeRef]):
         else:
             icon = room[2]
             if type(label) is FitLabel:  # cut to fit when drawn
-                start, end = label.cut
-                width = min(width, max(self._label_room(node), width - (end - start - MIN_NAME)))
+                width = min(width, max(self._label_room(node), 1))
         return (icon if node._allow_expand else 0) + width
 
     def _invalidate(self) -> None:
@@ -395,6 +412,7 @@ class PlanTree(Tree[NodeRef]):
                     (f"  {complete}/{len(live)} done · {approved}/{total} approved", "dim"),
                 ],
                 cut=0,
+                short=f"  {complete}/{len(live)} done · {approved}/{total} ✔",
             )
         )
         self._plans = {p.name: p for p in plans}
@@ -448,7 +466,14 @@ class PlanTree(Tree[NodeRef]):
                 counts = f"  {done}/{len(members)} complete" + (
                     f" · {claimed} ✔?" if claimed else ""
                 )
-                gnode.set_label(Text.assemble(("▣ " + label, "bold magenta"), (counts, "dim")))
+                short = f"  {done}/{len(members)} ✔" + (f" {claimed} ✔?" if claimed else "")
+                gnode.set_label(
+                    fit_label(
+                        [("▣ ", "bold magenta"), (label, "bold magenta"), (counts, "dim")],
+                        1,
+                        short=short,
+                    )
+                )
         self._show_grammaplans(grammaplans)
         self.root.expand()
         self.restore_cursor(cursor)
@@ -547,9 +572,7 @@ class PlanTree(Tree[NodeRef]):
             files.append(("feedback", f, "magenta"))
         wanted = []
         for kind, path, style in files:
-            label = Text()
-            label.append(f"{kind} ", style=style)
-            label.append(path.rsplit("/", 1)[-1])
+            label = fit_label([(f"{kind} ", style), (path.rsplit("/", 1)[-1], "")], 1)
             ref = NodeRef("file", plan=plan.name, achievement=a.id, path=path)
             wanted.append((ref, label, False))
         reconcile(anode, wanted)
@@ -1282,6 +1305,33 @@ class DependencyView(VerticalScroll):
             tail = "" if g == "archived" else f", {going} in progress"
             text.append(f"▣ {g}: {len(ps)} {noun}{plural}{tail}\n", style="bold")
         self._set(text or Text("No plans found.", style="dim"))
+
+
+class DetailsStrip(Static):
+    """Why the selection has its state, wrapped into the strip's lines; a longer text ends
+    with "…" on its last line (the preview's "Why" section has it whole)."""
+
+    _full: Text = Text()
+
+    def update(self, content="", *, layout: bool = True) -> None:
+        self._full = content if isinstance(content, Text) else Text(str(content))
+        super().update(content, layout=layout)
+
+    def render(self) -> Text:
+        width, height = self.content_size.width, self.content_size.height
+        text = self._full
+        if width <= 0 or height <= 0:
+            return text
+        lines = text.wrap(self.app.console, width)
+        if len(lines) <= height:
+            return text
+        shown = list(lines)[:height]
+        last = shown[-1]
+        last.rstrip()
+        last.truncate(width - 1)
+        last.rstrip()
+        last.append("…")
+        return Text("\n").join(shown)
 
 
 class PromptPreview(Vertical):

@@ -4,6 +4,7 @@ prompt."""
 from __future__ import annotations
 
 from rich.cells import cell_len
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -193,6 +194,19 @@ class ProblemsScreen(Dialog[Problem | None]):
             self.dismiss(self.problems[self.query_one(ProblemList).cursor])
 
 
+def log_entry(line: str) -> Table:
+    """One activity-log line: its time, then the text, whose wrapped lines are indented to
+    the text (so they do not read as entries of their own)."""
+    stamp, sep, text = line.partition("  ")
+    if not sep:
+        stamp, text = "", line
+    grid = Table.grid(padding=(0, 2 if stamp else 0), expand=True)
+    grid.add_column(no_wrap=True, style="dim")
+    grid.add_column(ratio=1, overflow="fold")
+    grid.add_row(stamp, Text(text))  # file names and errors: never markup
+    return grid
+
+
 class LogScreen(Dialog[None]):
     """The activity log: loads, reloads, file changes, copies and saves."""
 
@@ -209,12 +223,13 @@ class LogScreen(Dialog[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Label("Activity log   (esc: close)", id="dialog-title")
-            yield RichLog(id="log", wrap=True, markup=False, highlight=False)
+            # min_width: entries fit the dialog (its default of 78 would scroll sideways).
+            yield RichLog(id="log", wrap=True, markup=False, highlight=False, min_width=1)
 
     def on_mount(self) -> None:
         log = self.query_one(RichLog)
         for line in self.lines:
-            log.write(Text(line))
+            log.write(log_entry(line))
 
 
 class HelpScreen(Dialog[None]):
@@ -248,19 +263,45 @@ class HelpScreen(Dialog[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        with_ids = self.app.size.width >= 100  # ids are for the keymap; space first
-        table.add_columns("key", "action", *(["id"] if with_ids else []))
-        for key, desc, bid in self.rows:
-            cells = [Text(key, style="bold"), Text(desc)]
-            table.add_row(*cells, *([Text(bid, style="dim")] if with_ids else []))
         table.focus()
+        self.call_after_refresh(self._fill)  # once the table knows its width
+
+    def _fill(self) -> None:
+        """One row per key; an action too long for the room left wraps in its row."""
+        table = self.query_one(DataTable)
+        with_ids = self.app.size.width >= 100  # ids are for the keymap; space first
+        key_width = max(cell_len(key) for key, _desc, _bid in self.rows)
+        id_width = max(cell_len(bid) for _key, _desc, bid in self.rows) if with_ids else 0
+        padding = 2 * table.cell_padding
+        room = table.size.width - table.styles.scrollbar_size_vertical
+        room -= key_width + padding + padding + ((id_width + padding) if with_ids else 0)
+        desc_width = max(20, min(room, max(cell_len(d) for _k, d, _b in self.rows)))
+        table.add_column("key", width=key_width)
+        table.add_column("action", width=desc_width)
+        if with_ids:
+            table.add_column("id", width=id_width)
+        for key, desc, bid in self.rows:
+            lines = Text(desc).wrap(self.app.console, desc_width)
+            cells = [Text(key, style="bold"), Text("\n").join(lines)]
+            ids = [Text(bid, style="dim")] if with_ids else []
+            table.add_row(*cells, *ids, height=len(lines))
 
 
-class SaveModal(ModalScreen[str | None]):
+class SavePathInput(Input):
+    """The save dialog's path field: its enter (submit) is named in the footer."""
+
+    BINDINGS = [
+        Binding("enter", "submit", "Save", id="save.save", tooltip="Save to this path"),
+    ]
+
+
+class SaveModal(Dialog[str | None]):
     """Ask where to save the preview (a path relative to ``base``: the workspace, or for
     the bundled demo the current folder)."""
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="save.cancel")]
+    BINDINGS = [
+        Binding("escape", "dismiss(None)", "Cancel", id="save.cancel", tooltip="Save nothing"),
+    ]
 
     def __init__(self, suggestion: str, base: str = "the workspace") -> None:
         super().__init__()
@@ -270,7 +311,7 @@ class SaveModal(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="small"):
             yield Label(f"Save the preview to (relative to {self.base}; enter saves):")
-            yield Input(self.suggestion, id="save-path")
+            yield SavePathInput(self.suggestion, id="save-path")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value.strip() or None)

@@ -148,3 +148,71 @@ async def test_saving_from_the_bundled_demo_writes_under_the_current_folder(tmp_
         await pilot.pause()
         assert (tmp_path / rel).read_text() == app.query_one("#preview").text
     assert sorted(DEMO.rglob("*")) == before
+
+
+async def test_the_save_dialog_has_its_own_footer_and_fits_a_small_screen(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    app = demo_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        await pilot.press("j", "s")
+        await pilot.pause()
+        assert isinstance(app.screen, SaveModal)
+        keys = footer_keys(app)
+        # Its own keys, not the main screen's (which do nothing while it is open).
+        assert keys == {"esc": "Cancel", "⏎": "Save", "^p": "palette"}, keys
+        dialog = app.screen.query_one("#dialog")
+        assert dialog.region.width < 80 and dialog.region.height == 6  # one field: not a page
+        field = app.screen.query_one(Input)
+        assert dialog.region.contains_region(field.region)
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)
+        assert not list(tmp_path.rglob("*.md"))  # cancelled: nothing written
+
+
+async def test_a_wrapped_log_entry_is_indented_under_its_text():
+    app = demo_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        paths = [f"work-space/plans/P{i}/PLAN_P{i}.md" for i in range(5)]
+        app.log_activity("changed: " + ", ".join(paths))
+        app.log_activity("reload requested")
+        await pilot.press("l")
+        await pilot.pause()
+        log = app.screen.query_one("#log")
+        lines = ["".join(s.text for s in log.render_line(y)).rstrip() for y in range(8)]
+        lines = [line for line in lines if line]
+        entry = re.compile(r"^\d\d:\d\d:\d\d  \S")
+        # Three entries, three lines that start with a time; the long one's other lines are
+        # indented to where its text starts.
+        assert [bool(entry.match(line)) for line in lines].count(True) == 3, lines
+        start = lines[1].index("changed:")
+        continued = [line for line in lines if not entry.match(line)]
+        assert len(continued) >= 1, lines
+        assert all(line[:start].isspace() and line[start] != " " for line in continued), lines
+        assert "reload requested" in lines[-1]
+        shown = " ".join(line.strip() for line in lines)
+        assert all(p in shown for p in paths)  # nothing lost to the wrap
+        assert log.max_scroll_x == 0  # and nothing to scroll sideways to
+
+
+async def test_help_wraps_a_long_action_instead_of_scrolling_sideways():
+    app = demo_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        table = app.screen.query_one("#help-table")
+        assert table.max_scroll_x == 0 and not table.show_horizontal_scrollbar
+        palette = next(i for i, row in enumerate(app.screen.rows) if row[0] == "ctrl+p")
+        table.move_cursor(row=palette)
+        await pilot.pause()
+        # The row's lines on screen hold the whole description.
+        y = table._row_locations.get(table.ordered_rows[palette].key) - round(table.scroll_y)
+        height = table.ordered_rows[palette].height
+        lines = [
+            "".join(s.text for s in table.render_line(y + table.header_height + i)).strip()
+            for i in range(height)
+        ]
+        assert height > 1 and lines[0].startswith("ctrl+p"), lines
+        assert " ".join(lines).endswith("(also in a dialog)"), lines

@@ -259,14 +259,40 @@ async def test_command_palette_runs_a_namespaced_command(tmp_path):
         assert await wait_for(pilot, lambda: isinstance(app.screen, ProblemsScreen), 3)
 
 
-async def test_narrow_footer_keeps_only_the_main_keys(tmp_path):
+async def test_narrow_footer_shows_the_keys_that_fit(tmp_path):
+    from textual.widgets._footer import FooterKey
+
+    from llmflow_tui.app.panes import KeyFooter
+
     root = small_workspace(tmp_path / "ws")
     app = LlmflowApp(root, watch=False, now=NOW, cache=False)
+
+    def footer() -> tuple[list[str], bool]:
+        """The keys the footer shows, and whether they all end before the palette key."""
+        keys = [k for k in app.screen.query_one(KeyFooter).query(FooterKey)]
+        palette = next(k for k in keys if k.has_class("-command-palette"))
+        others = [k for k in keys if k is not palette]
+        fit = all(k.region.right <= palette.region.x for k in others)
+        return [k.key for k in others], fit and palette.region.right <= app.size.width
+
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(pilot)
-        shown = {a.binding.id for a in app.screen.active_bindings.values() if a.binding.show}
-        assert {"quit", "help", "filter", "problems"} <= shown
-        assert not {"copy", "save", "log"} & shown
+        tree = app.query_one(PlanTree)
+        tree.move_cursor(tree.root)  # the workspace: nothing to edit
+        assert await wait_for(
+            pilot, lambda: footer()[0][:4] == ["q", "question_mark", "r", "slash"]
+        )
+        keys, fits = footer()
+        assert fits and {"c", "p", "l"} <= set(keys) and "e" not in keys, keys
+        tree.move_cursor(tree._plan_nodes["X"])  # a plan: its PLAN file to edit
+        assert await wait_for(pilot, lambda: "e" in footer()[0])
+        keys, fits = footer()
+        assert fits and {"q", "question_mark", "slash", "p", "r", "c"} <= set(keys), keys
+        # Narrower: fewer keys, the most important first, still within the width.
+        await pilot.resize_terminal(60, 24)
+        assert await wait_for(pilot, lambda: "r" not in footer()[0])
+        keys, fits = footer()
+        assert fits and keys[:3] == ["q", "question_mark", "slash"], keys
         # The hidden ones still work.
         await pilot.press("l")
         assert type(app.screen).__name__ == "LogScreen"

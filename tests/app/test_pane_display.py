@@ -96,7 +96,7 @@ async def test_progress_names_get_the_room_and_start_in_one_column(tmp_path):
 
 async def test_dependency_view_scrolls_to_its_last_line():
     app = LlmflowApp(DEMO, now=NOW, cache=False, display_root="demo", watch=False)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(120, 30)) as pilot:  # AUTH's view is taller than the pane
         await loaded(pilot)
         app.query_one(PlanTree).select_path("AUTH")
         await loaded(pilot)
@@ -192,3 +192,136 @@ async def test_a_wrapped_wave_line_keeps_the_lines_below_it(tmp_path):
         shown = ["".join(s.text for s in body.render_line(y)) for y in range(body.size.height)]
         assert any("28 to start" in line for line in shown)
         assert shown[-1].startswith("ETA ")
+
+
+def shown_rows(table: ProgressPane) -> list[str]:
+    """The progress table's lines on screen (header first), as the user reads them."""
+    height = table.scrollable_content_region.height
+    return ["".join(s.text for s in table.render_line(y)).rstrip() for y in range(height)]
+
+
+async def test_the_progress_pane_shows_every_plan_of_a_small_workspace():
+    app = LlmflowApp(DEMO, now=NOW, cache=False, display_root="demo", watch=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        table, deps = app.query_one(ProgressPane), app.query_one(DependencyView)
+        rows = shown_rows(table)
+        assert rows[0].split()[:2] == ["plan", "progress"]
+        names = [p.name for p in app.ws.plans]
+        assert len(names) == table.row_count == 7
+        for name in names:  # every plan on a line of its own, none scrolled out of view
+            assert sum(name in row for row in rows[1:]) == 1, (name, rows)
+        assert table.max_scroll_y == 0 and not table.show_vertical_scrollbar
+        # No blank lines below the last row either: the panes below get them.
+        assert len(rows) == table.row_count + 1
+        # The workspace's dependency view, every line of it.
+        body = deps.query_one("#deps-text")
+        assert deps.max_scroll_y == 0 and not deps.show_vertical_scrollbar
+        shown = ["".join(s.text for s in body.render_line(y)) for y in range(body.size.height)]
+        assert deps.scrollable_content_region.height >= len(shown) == 10
+        assert shown[-1].startswith("▣ orphans: 1 orphan feature")
+        # Moving between plans does not move the panes: the view keeps its height.
+        tree = app.query_one(PlanTree)
+        heights = {deps.outer_size.height}
+        for name in names:
+            tree.select_path(name)
+            await loaded(pilot)
+            heights.add(deps.outer_size.height)
+        assert len(heights) == 1, heights
+
+
+async def test_a_big_workspace_scrolls_its_progress_pane_and_leaves_room_below(tmp_path):
+    names = [f"PLAN{i:02d}" for i in range(40)]
+    root = make_workspace(
+        tmp_path / "ws", {f"work-space/plans/{n}/PLAN_{n}.md": plan_md(n) for n in names}
+    )
+    app = LlmflowApp(root, watch=False, cache=False, now=NOW)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        table = app.query_one(ProgressPane)
+        deps, preview = app.query_one(DependencyView), app.query_one("#preview")
+        rows = shown_rows(table)
+        assert 8 <= len(rows) < 20 and table.max_scroll_y > 0, rows  # it scrolls
+        assert table.show_vertical_scrollbar
+        # The dependency view and the preview keep a usable height.
+        assert deps.scrollable_content_region.height >= 6
+        assert preview.outer_size.height >= 10
+
+
+def screen_lines(tree: PlanTree) -> list[str]:
+    """Every line the tree shows, as the user reads it."""
+    height = tree.scrollable_content_region.height
+    width = tree.scrollable_content_region.width
+    return ["".join(s.text for s in tree.render_line(y))[:width].rstrip() for y in range(height)]
+
+
+async def test_tree_labels_keep_their_end_in_a_narrow_tree():
+    app = LlmflowApp(DEMO, now=NOW, cache=False, display_root="demo", watch=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        tree = app.query_one(PlanTree)
+        for size in ((80, 24), (60, 24), (54, 24)):
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+            lines = screen_lines(tree)
+            group = next(line for line in lines if "▣ r" in line)
+            assert group.endswith(" 1 ✔?"), (size, group)
+            orphan = next(line for line in lines if "0/1 [orphan]" in line)
+            assert orphan.endswith(" 0/1 [orphan]"), (size, orphan)
+            assert "● L" in orphan and "T  0/1" in orphan  # the name gave way, not the end
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert "├ ▼ ▣ real-…cases  0/1 complete · 1 ✔?" in screen_lines(tree)
+        # Documents under an achievement: the file name is cut in the middle, not its end.
+        await pilot.press("j", "enter", "j", "enter")
+        await pilot.pause()
+        lines = screen_lines(tree)
+        execution = next(line for line in lines if "EXEC 01 complete" in line)
+        assert execution.endswith("_01.md") and "…" in execution, execution
+        # Labels fit: nothing to scroll sideways to, no horizontal scrollbar.
+        assert not tree.show_horizontal_scrollbar
+        assert tree.max_scroll_x == 0
+
+
+async def test_the_root_label_takes_a_short_form_before_losing_its_end(tmp_path):
+    names = [f"P{i:02d}" for i in range(40)]
+    root = make_workspace(
+        tmp_path / "ws", {f"work-space/plans/{n}/PLAN_{n}.md": plan_md(n) for n in names}
+    )
+    app = LlmflowApp(root, watch=False, cache=False, now=NOW)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        tree = app.query_one(PlanTree)
+        assert screen_lines(tree)[0] == "▼ ws  0/40 done · 0/80 approved"
+        await pilot.resize_terminal(60, 24)
+        await pilot.pause()
+        assert screen_lines(tree)[0] == "▼ ws  0/40 done · 0/80 ✔"
+        await pilot.resize_terminal(44, 24)  # room for nothing more: the end says it is cut
+        await pilot.pause()
+        line = screen_lines(tree)[0]
+        assert line.startswith("▼ ws  0/40") and line.endswith("…"), line
+
+
+async def test_a_long_reason_ends_with_an_ellipsis_and_the_preview_has_it_whole():
+    app = LlmflowApp(DEMO, now=NOW, cache=False, display_root="demo", watch=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        app.query_one(PlanTree).select_path("AUTH", "2.1")
+        await loaded(pilot)
+        details = app.query_one("#details")
+        lines = [
+            "".join(s.text for s in details.render_line(y)).strip()
+            for y in range(details.size.height)
+        ]
+        assert len(lines) == 2 and lines[0].startswith("AUTH 2.1: executing — "), lines
+        assert lines[1].endswith("…"), lines  # it goes on
+        # The preview's "Why" has every reason in full, file names included.
+        preview = app.query_one("#preview-text").text
+        why = preview.split("## Why", 1)[1].split("##", 1)[0]
+        assert "stale: no activity for" in why and "EXECUTION_TASK_AUTH_21_01.md)" in why
+        # A short reason is shown as it is.
+        app.query_one(PlanTree).select_path("AUTH")
+        await loaded(pilot)
+        text = "".join(s.text for s in details.render_line(0)).strip()
+        assert text == "AUTH: needs_attention — open FIX on 1.2, 1.3"
+        assert "## Why\n\n- open FIX on 1.2, 1.3" in app.query_one("#preview-text").text

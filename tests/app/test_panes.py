@@ -103,3 +103,19 @@ def test_a_long_name_is_cut_in_the_middle():
     assert short_name("FEATURE0019", 9) != short_name("FEATURE0012", 9)
     assert short_name("API-GATEWAY", 26) == "API-GATEWAY"
     assert len(short_name("GRAPHRAG-OBSERVABILITY-VALIDATION", 26)) == 26
+
+
+def test_a_label_gives_way_name_first_then_short_form_then_end():
+    from llmflow_tui.app.panes import fit_label
+
+    label = fit_label(
+        [("▣ ", ""), ("real-use-cases", "bold"), ("  0/1 complete · 1 ✔?", "dim")],
+        1,
+        short="  0/1 ✔ 1 ✔?",
+    )
+    assert label.fitted(40).plain == "▣ real-use-cases  0/1 complete · 1 ✔?"
+    assert label.fitted(32).plain == "▣ real…ases  0/1 complete · 1 ✔?"  # readable name
+    assert label.fitted(20).plain == "▣ rea…es  0/1 ✔ 1 ✔?"  # the short form, then the name
+    assert label.fitted(17).plain == "▣ r…s  0/1 ✔ 1 ✔?"
+    cut = label.fitted(12).plain  # no room for more: the end says that it goes on
+    assert cut == "▣ r…s  0/1 …"

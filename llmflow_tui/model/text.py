@@ -635,9 +635,13 @@ def header_ids(value: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The achievements a SUBPLAN's or task's ``**Achievement**:`` header names: the first id
     and those joined to it ("4.1 & 4.2", "4.1 and 4.2", "4.1, 4.2", "4.1/4.2") — ids further
     on belong to the title. Returns (``X.Y`` ids, ``X.Y.Z`` sub-achievement ids)."""
+    m = _HEADER_ID.search(value)
+    if m is not None and m.group(3) is None:
+        rest = value[m.end() : m.end() + 8].lstrip()
+        if not rest or rest[0] not in "&+,/aA":  # the usual "1.2" or "1.2 - Title": one id
+            return (f"{int(m.group(1))}.{int(m.group(2))}",), ()
     ids: list[str] = []
     subs: list[str] = []
-    m = _HEADER_ID.search(value)
     while m is not None:
         a, b, c = m.groups()
         if c is None:

@@ -1601,16 +1601,21 @@ def _plan_folders(files: dict[str, N.FileRef]) -> dict[str, str]:
     """Plan folders: {folder rel: feature}. Those that hold ``PLAN_<folder name>.md``, and
     those renamed away from their PLAN's name (``_renamed_plan_of``)."""
     out = {}
-    candidates: set[str] = set()
+    work = []
     for ref in files.values():
         folder_feat = _plan_folder_of(ref)
         if folder_feat is not None:
             out[folder_feat[0]] = folder_feat[1]
         elif ref.kind in (N.SUBPLAN, N.EXECUTION) and ref.feature:
-            folder = _work_folder_of(ref)
-            if folder is not None and f"{folder}/PLAN_{ref.feature}.md" in files:
-                candidates.add(folder)
+            work.append(ref)
     named = dict(out)
+    candidates: set[str] = set()
+    for ref in work:
+        if named.get(ref.parent.rpartition("/")[0]) == ref.feature:
+            continue  # in the plan folder named for it: the usual case
+        folder = _work_folder_of(ref)
+        if folder is not None and f"{folder}/PLAN_{ref.feature}.md" in files:
+            candidates.add(folder)
     for folder in candidates:
         feature = _renamed_plan_of(folder, files, named)
         if feature is not None:

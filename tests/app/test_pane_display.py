@@ -230,11 +230,14 @@ async def test_the_progress_pane_shows_every_plan_of_a_small_workspace():
         assert len(heights) == 1, heights
 
 
+def many_plans(root, prefix: str, count: int):
+    """A workspace of ``count`` two-achievement plans named ``<prefix>00``, ``<prefix>01``…"""
+    names = [f"{prefix}{i:02d}" for i in range(count)]
+    return make_workspace(root, {f"work-space/plans/{n}/PLAN_{n}.md": plan_md(n) for n in names})
+
+
 async def test_a_big_workspace_scrolls_its_progress_pane_and_leaves_room_below(tmp_path):
-    names = [f"PLAN{i:02d}" for i in range(40)]
-    root = make_workspace(
-        tmp_path / "ws", {f"work-space/plans/{n}/PLAN_{n}.md": plan_md(n) for n in names}
-    )
+    root = many_plans(tmp_path / "ws", "PLAN", 40)
     app = LlmflowApp(root, watch=False, cache=False, now=NOW)
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot)
@@ -284,10 +287,7 @@ async def test_tree_labels_keep_their_end_in_a_narrow_tree():
 
 
 async def test_the_root_label_takes_a_short_form_before_losing_its_end(tmp_path):
-    names = [f"P{i:02d}" for i in range(40)]
-    root = make_workspace(
-        tmp_path / "ws", {f"work-space/plans/{n}/PLAN_{n}.md": plan_md(n) for n in names}
-    )
+    root = many_plans(tmp_path / "ws", "P", 40)
     app = LlmflowApp(root, watch=False, cache=False, now=NOW)
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(pilot)

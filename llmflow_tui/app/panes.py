@@ -24,6 +24,7 @@ from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Span, Text
 from textual import work
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -490,7 +491,7 @@ class PlanTree(Tree[NodeRef]):
                 [
                     ("◆ ", "magenta"),
                     (g.name, "bold"),
-                    (f"  {g.kind.replace('_', ' ')}: {len(g.children)} plans", "dim"),
+                    (f"  {g.kind.replace('_', ' ')}: {_count(len(g.children), 'plan')}", "dim"),
                 ],
                 1,
             )
@@ -736,7 +737,7 @@ class PlanTree(Tree[NodeRef]):
     async def _expand_steps(self) -> None:
         on_screen, rest = self._plans_by_distance()
         if sum(p.tally.total for p in self._plans.values()) > 4 * self.EXPAND_STEP:
-            self.notify(f"expanding {len(on_screen) + len(rest):,} plans…", timeout=3)
+            self.notify(f"expanding {_count(len(on_screen) + len(rest), 'plan')}…", timeout=3)
         anchor, row = self._screen_anchor()
         # Plans are filled before they expand: NodeExpanded (one message per plan, thousands
         # in a row with keys waiting behind them) would have nothing left to do.
@@ -1086,6 +1087,11 @@ def progress_row(p: Plan, now: float | None = None, name_width: int | None = Non
     )
 
 
+def _count(n: int, word: str) -> str:
+    """ "1 plan", "2,500 plans"."""
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
 def wave_counts(plan: Plan, wave: tuple[str, ...]) -> str:
     """ "1 running · 1 in review · 2 to start · 1 blocked" for one wave ("ready" is the
     ready set of FORMAT §9, running ones included: the progress pane's column and the
@@ -1117,6 +1123,8 @@ def eta(p: Plan, now: float | None = None) -> str:
     """Days left at the recent velocity when dates allow it, else the remaining estimated
     effort in hours when every remaining achievement has one, else "—"."""
     remaining = p.tally.total - p.tally.approved
+    if not p.tally.total:
+        return "—"  # no achievements read (an empty or unreadable PLAN): nothing to estimate
     if not remaining:
         return "done"
     if p.state == "complete_unverified":
@@ -1152,6 +1160,25 @@ class DependencyView(VerticalScroll):
         self._body = Static("", id="deps-text")
         self.text = Text()  # what is shown
 
+    # Textual moves a scroll view after the next repaint, from a target it has not moved
+    # yet: ten j's sent faster than repaints (a held key) moved one line. Move at once.
+    def _scroll_by(self, lines: int) -> None:
+        if not self.allow_vertical_scroll:
+            raise SkipAction()
+        self.scroll_to(y=self.scroll_target_y + lines, animate=False, immediate=True)
+
+    def action_scroll_down(self) -> None:
+        self._scroll_by(1)
+
+    def action_scroll_up(self) -> None:
+        self._scroll_by(-1)
+
+    def action_page_down(self) -> None:
+        self._scroll_by(self.scrollable_content_region.height)
+
+    def action_page_up(self) -> None:
+        self._scroll_by(-self.scrollable_content_region.height)
+
     def compose(self) -> ComposeResult:
         yield self._body
 
@@ -1179,7 +1206,11 @@ class DependencyView(VerticalScroll):
 
         text = Text()
         text.append(f"{plan.name}", style="bold")
-        text.append(f"  ready now: {', '.join(plan.ready) or '-'}\n", style="green")
+        if plan.state == "complete_unverified":
+            # As the progress pane says: its documents claim it is done, nothing to start.
+            text.append("  complete by its documents (no reviews): nothing to start\n", "yellow")
+        else:
+            text.append(f"  ready now: {', '.join(plan.ready) or '-'}\n", style="green")
         critical = critical_path(plan, wait=False)  # None: networkx is still being imported
         path = set(critical or ())
         by_id = {a.id: a for a in plan.achievements}
@@ -1194,7 +1225,9 @@ class DependencyView(VerticalScroll):
                 mark = "★" if aid in path else ""
                 text.append(f" {icon}{aid}{mark}", style=style)
             text.append(f"  {wave_counts(plan, wave)}\n", style="dim")
-        if not plan.waves:
+        if not plan.achievements:
+            text.append("no achievements read from its PLAN (see the problems list)\n", "dim")
+        elif not plan.waves:
             text.append("nothing left to do\n", style="dim")
         blocked = [a for a in plan.achievements if "blocked" in a.flags]
         for a in blocked[:8]:
@@ -1260,7 +1293,7 @@ class DependencyView(VerticalScroll):
         text = Text()
         filtered = total is not None and total != len(plans)
         if filtered:
-            text.append(f"filter: {len(plans)} of {total} plans\n", style="dim")
+            text.append(f"filter: {len(plans)} of {_count(total, 'plan')}\n", style="dim")
         names = {p.name: p for p in plans}
         for g in grammaplans:
             children = tuple(c for c in g.children if c in names)

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
+from textual import events
 from wsbuilder import execution_md, make_workspace, plan_md
 
 from llmflow_tui.app.main import LlmflowApp
@@ -325,3 +326,71 @@ async def test_a_long_reason_ends_with_an_ellipsis_and_the_preview_has_it_whole(
         text = "".join(s.text for s in details.render_line(0)).strip()
         assert text == "AUTH: needs_attention — open FIX on 1.2, 1.3"
         assert "## Why\n\n- open FIX on 1.2, 1.3" in app.query_one("#preview-text").text
+
+
+async def test_plans_with_nothing_to_start_do_not_say_done_or_ready(tmp_path):
+    # A PLAN that could not be read has no achievements: nothing is "done" about it. A plan
+    # complete by its documents (no reviews yet) has nothing to start, in every pane alike.
+    root = make_workspace(
+        tmp_path / "ws",
+        {
+            "work-space/plans/BROKEN/PLAN_BROKEN.md": b"\x00\x01binary\x00" * 50,
+            "work-space/plans/OLD/PLAN_OLD.md": plan_md(
+                "OLD", [("1.1", "A")], status="Complete", header=CHILD
+            ),
+            "work-space/plans/OLD/execution/EXECUTION_TASK_OLD_11_01.md": execution_md(
+                "OLD", "1.1", final_status="✅ Complete"
+            ),
+            "work-space/GRAMMAPLAN_BIG.md": "# GRAMMAPLAN: Big\n",
+        },
+    )
+    app = LlmflowApp(root, watch=False, cache=False, now=NOW)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        broken = next(r for r in shown_rows(app.query_one(ProgressPane)) if "BROKEN" in r)
+        assert broken.split()[-1] == "—", broken  # no ETA of "done" for an unread plan
+        tree, deps = app.query_one(PlanTree), app.query_one(DependencyView)
+        tree.select_path("BROKEN")
+        await loaded(pilot)
+        assert "no achievements read" in deps.text.plain
+        assert "ETA done" not in deps.text.plain
+        tree.select_path("OLD")
+        await loaded(pilot)
+        assert app.ws.plan("OLD").state == "complete_unverified"
+        assert "ready now" not in deps.text.plain
+        assert "nothing to start" in deps.text.plain
+        lines = screen_lines(tree)
+        assert any(line.endswith("grammaplan: 1 plan") for line in lines), lines
+
+
+CHILD = "**Parent GrammaPlan**: GRAMMAPLAN_BIG.md"
+
+
+async def test_a_burst_of_keys_scrolls_the_dependency_view_a_line_each(tmp_path):
+    # A held key sends j's faster than the screen repaints: each one is a line.
+    ids = [(f"{p}.{n}", f"Step {p}.{n}") for p in range(1, 9) for n in range(1, 6)]
+    deps_of = {f"{p}.1": f"{p - 1}.5" for p in range(2, 9)}
+    root = make_workspace(
+        tmp_path / "ws", {"work-space/plans/LONG/PLAN_LONG.md": plan_md("LONG", ids, deps=deps_of)}
+    )
+    app = LlmflowApp(root, watch=False, cache=False, now=NOW)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await loaded(pilot)
+        app.query_one(PlanTree).select_path("LONG")
+        await loaded(pilot)
+        deps = app.query_one(DependencyView)
+        deps.focus()
+        await pilot.pause()
+        assert deps.max_scroll_y >= 6, deps.text.plain
+        for _ in range(6):
+            app.post_message(events.Key("j", "j"))
+        await pilot.pause()
+        await pilot.pause()
+        assert deps.scroll_y == 6
+        for _ in range(4):
+            app.post_message(events.Key("up", None))
+        await pilot.pause()
+        await pilot.pause()
+        assert deps.scroll_y == 2
+        await pilot.press("k", "k", "k", "k", "j")  # past the top, then down: one line
+        assert deps.scroll_y == 1

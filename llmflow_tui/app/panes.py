@@ -155,15 +155,19 @@ def _middle_cut(name: Text, keep: int) -> Text:
     return out
 
 
-def fit_label(parts: list[tuple[str, str]], cut: int, short: str | None = None) -> FitLabel:
+def fit_label(
+    parts: list[tuple[str, str]], cut: int, short: str | list[tuple[str, str]] | None = None
+) -> FitLabel:
     """``spans_text`` whose part number ``cut`` (the name) may be shortened to fit;
-    ``short``: a shorter form of the parts after it (one style: the first of them)."""
+    ``short``: a shorter form of the parts after it (a string takes the first one's style)."""
     text = spans_text(parts)
     start = sum(len(part) for part, _style in parts[:cut])
     label = FitLabel(text.plain, spans=text.spans)
     label.cut = (start, start + len(parts[cut][0]))
     label.short = None
-    if short is not None and cut + 1 < len(parts):
+    if isinstance(short, list):
+        label.short = spans_text(short)
+    elif short is not None and cut + 1 < len(parts):
         label.short = Text(short, style=parts[cut + 1][1])
     return label
 
@@ -213,9 +217,20 @@ def achievement_label(a: Achievement) -> Text:
         parts.append((f"  {k}/{n}", "cyan"))
     elif a.archived_work:  # history, not counted: say it is there
         parts.append((f"  archived{' (done)' if a.archived_work == 'done' else ''}", "dim"))
-    for f in a.flags:
-        parts.append((f" {f}", "red" if f == "blocked" else "yellow"))
+    tail = parts[3:]
+    parts += [_flag_part(f, f) for f in a.flags]
+    if any(f in SHORT_FLAG for f in a.flags):
+        # In a narrow tree a long flag would leave the title a few letters: a shorter word.
+        short = [*tail, *(_flag_part(f, SHORT_FLAG.get(f, f)) for f in a.flags)]
+        return fit_label(parts, 2, short=short)
     return fit_label(parts, 2)
+
+
+def _flag_part(flag: str, word: str) -> tuple[str, str]:
+    return f" {word}", "red" if flag == "blocked" else "yellow"
+
+
+SHORT_FLAG = {"resolution_submitted": "answered"}  # a FIX answered, to review again
 
 
 def reconcile(

@@ -394,3 +394,22 @@ async def test_a_burst_of_keys_scrolls_the_dependency_view_a_line_each(tmp_path)
         assert deps.scroll_y == 2
         await pilot.press("k", "k", "k", "k", "j")  # past the top, then down: one line
         assert deps.scroll_y == 1
+
+
+async def test_a_long_flag_takes_a_short_word_before_the_title_gives_way():
+    app = LlmflowApp(DEMO, now=NOW, cache=False, display_root="demo", watch=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        tree = app.query_one(PlanTree)
+        tree.select_path("AUTH", "1.2")
+        await loaded(pilot)
+
+        def line() -> str:
+            return next(x for x in screen_lines(tree) if " 1.2 " in x)
+
+        assert line().endswith(" resolution_submitted"), line()  # room for the flag's name
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert line().endswith(" answered"), line()
+        title = line().split(" 1.2 ", 1)[1].removesuffix(" answered")
+        assert len(title) >= 9 and title.startswith("Sess"), line()

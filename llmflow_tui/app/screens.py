@@ -137,7 +137,8 @@ class ProblemList(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         row = self.scroll_offset.y + y
-        width = self.size.width
+        # Not ``size``: the scrollbar covers the last columns, and the "…" with them.
+        width = self.scrollable_content_region.width
         base = self.rich_style
         if row >= len(self.problems):
             return Strip.blank(width, base)

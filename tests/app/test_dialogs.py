@@ -7,7 +7,7 @@ import re
 from textual.command import CommandPalette
 from textual.widgets import Input, Label
 from textual.widgets._footer import FooterKey
-from wsbuilder import make_workspace, plan_md
+from wsbuilder import execution_md, make_workspace, plan_md
 
 from llmflow_tui.app.main import LlmflowApp, MainScreen
 from llmflow_tui.app.panes import PlanTree
@@ -216,3 +216,42 @@ async def test_help_wraps_a_long_action_instead_of_scrolling_sideways():
         ]
         assert height > 1 and lines[0].startswith("ctrl+p"), lines
         assert " ".join(lines).endswith("(also in a dialog)"), lines
+
+
+def screen_lines(app) -> list[str]:
+    """The screen as the terminal shows it, one string a row (scrollbars and borders
+    drawn over the widgets' own lines)."""
+    return ["".join(s.text for s in strip) for strip in app.screen._compositor.render_strips()]
+
+
+def many_problems_workspace(root, plans: int = 30):
+    """``plans`` plans, each with an execution file whose header and last Status line
+    disagree: a long warning each, more than a problems list shows at once."""
+    files = {}
+    for i in range(plans):
+        name = f"A-RATHER-LONG-FEATURE-NAME-{i:02}"
+        files[f"work-space/plans/{name}/PLAN_{name}.md"] = plan_md(name, [("1.1", "One")])
+        files[f"work-space/plans/{name}/execution/EXECUTION_TASK_{name}_11_01.md"] = execution_md(
+            name, "1.1", status="In Progress", final_status="✅ Complete"
+        )
+    return make_workspace(root, files)
+
+
+async def test_a_problem_too_long_for_its_row_ends_with_an_ellipsis_beside_the_scrollbar(
+    tmp_path,
+):
+    root = many_problems_workspace(tmp_path / "ws")
+    for size in ((120, 40), (80, 24)):
+        app = LlmflowApp(root, watch=False, now=NOW, cache=False)
+        async with app.run_test(size=size) as pilot:
+            await loaded(pilot)
+            await pilot.press("p")
+            await pilot.pause()
+            listing = app.screen.query_one("#problem-list")
+            assert listing.max_scroll_y > 0  # a scrollbar takes the right of each row
+            region = listing.scrollable_content_region
+            lines = screen_lines(app)[region.y : region.bottom]
+            rows = [line[region.x : region.right].rstrip() for line in lines]
+            assert all("warning" in row for row in rows), rows
+            # Every row is cut, and says so just before the scrollbar.
+            assert all(row.endswith("…") for row in rows), (size, rows)

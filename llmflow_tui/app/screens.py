@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -173,7 +173,9 @@ class ProblemsScreen(Dialog[Problem | None]):
                 id="dialog-title",
             )
             yield ProblemList(self.problems, id="problem-list")
-            yield Static(id="problem-detail")
+            # As tall as the problem, up to a cap; past it, it scrolls (wheel, or tab then keys).
+            with VerticalScroll(id="problem-detail-scroll"):
+                yield Static(id="problem-detail")
 
     def on_mount(self) -> None:
         self.query_one(ProblemList).focus()
@@ -185,6 +187,7 @@ class ProblemsScreen(Dialog[Problem | None]):
         detail = Text(p.path + (f":{p.line}" if p.line else ""), style="bold")
         detail.append("\n" + p.message)
         self.query_one("#problem-detail", Static).update(detail)
+        self.query_one("#problem-detail-scroll").scroll_home(animate=False)
 
     def on_problem_list_chosen(self, event: ProblemList.Chosen) -> None:
         event.stop()

@@ -255,3 +255,41 @@ async def test_a_problem_too_long_for_its_row_ends_with_an_ellipsis_beside_the_s
             assert all("warning" in row for row in rows), rows
             # Every row is cut, and says so just before the scrollbar.
             assert all(row.endswith("…") for row in rows), (size, rows)
+
+
+async def test_a_long_problem_can_be_read_whole_below_the_list(tmp_path):
+    name = "A-RATHER-LONG-FEATURE-NAME-THAT-WAS-ARCHIVED"
+    arch = "documentation/archive/a-rather-long-feature-name-nov2025/execution"
+    done = execution_md(name, "1.1", status="✅ Complete", final_status="✅ Complete")
+    root = make_workspace(
+        tmp_path / "ws",
+        {
+            f"work-space/plans/{name}/PLAN_{name}.md": plan_md(
+                name,
+                [("1.1", "One"), ("1.2", "Two")],
+                header=f"**Archive Location**: {arch.rsplit('/', 1)[0]}/",
+            ),
+            f"{arch}/EXECUTION_TASK_{name}_11_01.md": done,
+            # A copy left behind: a warning that names both paths, too long for 3 lines.
+            f"work-space/plans/{name}/execution/EXECUTION_TASK_{name}_11_01.md": done,
+        },
+    )
+    for size in ((120, 40), (80, 24)):
+        app = LlmflowApp(root, watch=False, now=NOW, cache=False)
+        async with app.run_test(size=size) as pilot:
+            await loaded(pilot)
+            await pilot.press("p")
+            problems = app.screen.problems
+            row = next(i for i, p in enumerate(problems) if "also archived" in p.message)
+            await pilot.press("home", *["j"] * row)
+            await pilot.pause()
+            message = problems[row].message
+            assert len(message) > 200, message
+            detail = app.screen.query_one("#problem-detail-scroll")
+            region = detail.region
+            shown = "".join(
+                line[region.x : region.right]
+                for line in screen_lines(app)[region.y : region.bottom]
+            )
+            # All of it on screen, wrapped (a long path folded at the edge): nothing cut off.
+            assert re.sub(r"\s", "", message) in re.sub(r"[\s─]", "", shown), (size, shown)

@@ -905,8 +905,8 @@ class ProgressPane(DataTable):
         self.cursor_type = "row"
         self.zebra_stripes = False
         self.cell_padding = 0
-        for c in self.COLUMNS:
-            self.add_column(c, key=c, width=self.WIDTHS.get(c, len(c)))
+        for c in self.COLUMNS:  # plan and progress are fitted to the rows; until then, spaced
+            self.add_column(c, key=c, width=self.WIDTHS.get(c, len(c) + 1))
 
     now: float | None = None  # the app's clock (fixed in tests and screenshots)
     MAX_ROWS = 200  # a table of thousands of rows helps nobody and costs seconds to lay out

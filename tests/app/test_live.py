@@ -709,6 +709,33 @@ async def test_clearing_the_filter_brings_back_the_plans_expanded_before_it(tmp_
         assert all(len(achievement_nodes(tree._plan_nodes[n])) == 2 for n in ("ALPHA", "GAMMA"))
 
 
+async def test_the_progress_headings_are_spaced_while_the_workspace_loads(tmp_path, monkeypatch):
+    import threading
+
+    root = plans_named(tmp_path / "ws", ["ALPHA", "BETA"])
+    release = threading.Event()
+    real_load = app_main.load
+
+    def slow_load(*args, **kwargs):  # a big workspace's cold load: the first paint waits
+        release.wait(10)
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(app_main, "load", slow_load)
+    app = LlmflowApp(root, watch=False, now=NOW, cache=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        try:
+            await pilot.pause()
+            assert app.ws is None  # still loading
+            table = app.query_one(ProgressPane)
+            header = "".join(s.text for s in table.render_line(0))
+            assert header.split() == list(ProgressPane.COLUMNS), header
+        finally:
+            release.set()
+        await loaded(pilot)
+        header = "".join(s.text for s in table.render_line(0))
+        assert header.split() == list(ProgressPane.COLUMNS), header
+
+
 async def test_the_progress_table_follows_the_plan_selected_in_the_tree(tmp_path):
     names = [f"P{i:03d}" for i in range(40)]
     root = plans_named(tmp_path / "ws", names)

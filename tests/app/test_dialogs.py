@@ -205,15 +205,15 @@ async def test_help_wraps_a_long_action_instead_of_scrolling_sideways():
         table = app.screen.query_one("#help-table")
         assert table.max_scroll_x == 0 and not table.show_horizontal_scrollbar
         palette = next(i for i, row in enumerate(app.screen.rows) if row[0] == "ctrl+p")
-        table.move_cursor(row=palette)
+        await pilot.press("end")  # the row is near the last
         await pilot.pause()
         # The row's lines on screen hold the whole description.
-        y = table._row_locations.get(table.ordered_rows[palette].key) - round(table.scroll_y)
+        region = table.region
+        shown = [line[region.x : region.right].strip() for line in screen_lines(app)]
+        shown = shown[region.y : region.bottom]
+        first = next(i for i, line in enumerate(shown) if line.startswith("ctrl+p"))
         height = table.ordered_rows[palette].height
-        lines = [
-            "".join(s.text for s in table.render_line(y + table.header_height + i)).strip()
-            for i in range(height)
-        ]
+        lines = shown[first : first + height]
         assert height > 1 and lines[0].startswith("ctrl+p"), lines
         assert " ".join(lines).endswith("(also in a dialog)"), lines
 
@@ -293,3 +293,38 @@ async def test_a_long_problem_can_be_read_whole_below_the_list(tmp_path):
             )
             # All of it on screen, wrapped (a long path folded at the edge): nothing cut off.
             assert re.sub(r"\s", "", message) in re.sub(r"[\s─]", "", shown), (size, shown)
+
+
+async def test_help_scrolls_with_the_keys_and_shows_the_ids_at_80x24():
+    app = demo_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        table = app.screen.query_one("#help-table")
+        region = table.region
+
+        def rows() -> list[str]:
+            lines = screen_lines(app)[region.y : region.bottom]
+            return [line[region.x : region.right].strip() for line in lines]
+
+        def shown(key: str, action: str) -> bool:
+            return any(r.startswith(key) and action in r for r in rows())
+
+        assert table.max_scroll_y > 0  # more rows than fit: the keys must reach them
+        assert shown("q", "Quit llmflow") and not shown("p l ?", "In a dialog")
+        # The keymap's ids are on screen, as the legend's ([keys] id = "key") needs.
+        assert any(r.startswith("q") and r.endswith("quit") for r in rows()), rows()
+        await pilot.press("end")
+        await pilot.pause()
+        assert shown("p l ?", "In a dialog") and not shown("q", "Quit"), rows()
+        await pilot.press("home")
+        await pilot.pause()
+        assert shown("q", "Quit llmflow"), rows()
+        for down, up in (("j", "k"), ("down", "up"), ("pagedown", "pageup")):
+            await pilot.press(down)
+            await pilot.pause()
+            assert table.scroll_y > 0 and not shown("q", "Quit"), (down, rows())
+            await pilot.press(up)
+            await pilot.pause()
+            assert table.scroll_y == 0 and shown("q", "Quit llmflow"), (up, rows())

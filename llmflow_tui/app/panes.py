@@ -303,6 +303,10 @@ class PlanTree(Tree[NodeRef]):
         self._filter: str = ""
         self._shown: dict[str, Plan] = {}  # the snapshot object each plan node shows
         self._filled: dict[str, Plan] = {}  # the snapshot its achievement nodes show
+        # What was open in plans (and groups closed) when they went from the tree, as the
+        # filter hides them: they come back as they were.
+        self._gone_open: dict[str, set[NodeRef]] = {}
+        self._gone_closed_groups: set[str] = set()
 
     # -- building --------------------------------------------------------------------
     def process_label(self, label) -> Text:
@@ -436,7 +440,11 @@ class PlanTree(Tree[NodeRef]):
         wanted_names = {p.name for p in wanted}
         for name in list(self._plan_nodes):
             if name not in wanted_names:
-                self._plan_nodes.pop(name).remove()
+                gone = self._plan_nodes.pop(name)
+                if gone.is_expanded:
+                    opened = {c.data for c in gone.children if c.is_expanded}
+                    self._gone_open[name] = opened | {gone.data}
+                gone.remove()
                 self._shown.pop(name, None)
                 self._filled.pop(name, None)
         updating = bool(self._plan_nodes)
@@ -457,6 +465,13 @@ class PlanTree(Tree[NodeRef]):
                 )
                 node.allow_expand = plan.tally.total > 0 or bool(plan.path)
                 self._plan_nodes[plan.name] = node
+                opened = self._gone_open.pop(plan.name, None)
+                if opened and node.allow_expand:
+                    self._fill_plan(node, plan)
+                    for child in node.children:
+                        if child.data in opened:
+                            child.expand()
+                    node.expand()
             elif self._shown.get(plan.name) is not plan:
                 label = plan_label(plan)
                 if node.label != label:
@@ -467,6 +482,8 @@ class PlanTree(Tree[NodeRef]):
             self._shown[plan.name] = plan
         for key, gnode in list(self._group_nodes.items()):
             if not gnode.children:
+                if not gnode.is_expanded:
+                    self._gone_closed_groups.add(key)
                 gnode.remove()
                 del self._group_nodes[key]
             elif key != "plans of plans":
@@ -553,10 +570,11 @@ class PlanTree(Tree[NodeRef]):
             node = self.root.add(
                 Text(f"▣ {label}", style="bold magenta"),
                 data=NodeRef("group", label=group),
-                expand=True,
+                expand=group not in self._gone_closed_groups,
                 before=last if group != "plans of plans" else None,
             )
             self._group_nodes[group] = node
+            self._gone_closed_groups.discard(group)
         return node
 
     def _fill_plan(self, node: TreeNode[NodeRef], plan: Plan) -> None:
@@ -903,8 +921,8 @@ class ProgressPane(DataTable):
         self.cursor_type = "row"
         self.zebra_stripes = False
         self.cell_padding = 0
-        for c in self.COLUMNS:
-            self.add_column(c, key=c, width=self.WIDTHS.get(c, len(c)))
+        for c in self.COLUMNS:  # plan and progress are fitted to the rows; until then, spaced
+            self.add_column(c, key=c, width=self.WIDTHS.get(c, len(c) + 1))
 
     now: float | None = None  # the app's clock (fixed in tests and screenshots)
     MAX_ROWS = 200  # a table of thousands of rows helps nobody and costs seconds to lay out

@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -137,7 +137,8 @@ class ProblemList(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         row = self.scroll_offset.y + y
-        width = self.size.width
+        # Not ``size``: the scrollbar covers the last columns, and the "…" with them.
+        width = self.scrollable_content_region.width
         base = self.rich_style
         if row >= len(self.problems):
             return Strip.blank(width, base)
@@ -172,7 +173,9 @@ class ProblemsScreen(Dialog[Problem | None]):
                 id="dialog-title",
             )
             yield ProblemList(self.problems, id="problem-list")
-            yield Static(id="problem-detail")
+            # As tall as the problem, up to a cap; past it, it scrolls (wheel, or tab then keys).
+            with VerticalScroll(id="problem-detail-scroll"):
+                yield Static(id="problem-detail")
 
     def on_mount(self) -> None:
         self.query_one(ProblemList).focus()
@@ -184,6 +187,7 @@ class ProblemsScreen(Dialog[Problem | None]):
         detail = Text(p.path + (f":{p.line}" if p.line else ""), style="bold")
         detail.append("\n" + p.message)
         self.query_one("#problem-detail", Static).update(detail)
+        self.query_one("#problem-detail-scroll").scroll_home(animate=False)
 
     def on_problem_list_chosen(self, event: ProblemList.Chosen) -> None:
         event.stop()
@@ -232,6 +236,24 @@ class LogScreen(Dialog[None]):
             log.write(log_entry(line))
 
 
+class HelpTable(DataTable):
+    """The help's rows, scrolled by the keys (no cursor: there is nothing to choose).
+
+    | Key | Does |
+    |---|---|
+    | ↑ ↓ / k j | scroll a line |
+    | pgup pgdn | scroll a page |
+    | home end | to the first or the last row |
+    """
+
+    BINDINGS = [
+        Binding("up,k", "cursor_up", "Up", show=False, id="help.up"),
+        Binding("down,j", "cursor_down", "Down", show=False, id="help.down"),
+        Binding("home", "scroll_top", "First", show=False, id="help.first"),
+        Binding("end", "scroll_bottom", "Last", show=False, id="help.last"),
+    ]
+
+
 class HelpScreen(Dialog[None]):
     """Every binding with its key and description."""
 
@@ -248,7 +270,7 @@ class HelpScreen(Dialog[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Label("llmflow keys   (esc: close · ctrl+p: command palette)", id="dialog-title")
-            yield DataTable(id="help-table", cursor_type="row")
+            yield HelpTable(id="help-table", cursor_type="none")
             yield Static(
                 Text(
                     "Achievements: ✔ approved  ✘ needs fix  ◎ awaiting review  ▶ executing  "
@@ -269,12 +291,16 @@ class HelpScreen(Dialog[None]):
     def _fill(self) -> None:
         """One row per key; an action too long for the room left wraps in its row."""
         table = self.query_one(DataTable)
-        with_ids = self.app.size.width >= 100  # ids are for the keymap; space first
         key_width = max(cell_len(key) for key, _desc, _bid in self.rows)
-        id_width = max(cell_len(bid) for _key, _desc, bid in self.rows) if with_ids else 0
+        id_width = max(cell_len(bid) for _key, _desc, bid in self.rows)
         padding = 2 * table.cell_padding
         room = table.size.width - table.styles.scrollbar_size_vertical
-        room -= key_width + padding + padding + ((id_width + padding) if with_ids else 0)
+        room -= key_width + padding + padding
+        # The ids (for the keymap) get a column unless it would leave the actions too
+        # narrow; then each goes under its action.
+        with_ids = room - (id_width + padding) >= 24
+        if with_ids:
+            room -= id_width + padding
         desc_width = max(20, min(room, max(cell_len(d) for _k, d, _b in self.rows)))
         table.add_column("key", width=key_width)
         table.add_column("action", width=desc_width)
@@ -282,6 +308,8 @@ class HelpScreen(Dialog[None]):
             table.add_column("id", width=id_width)
         for key, desc, bid in self.rows:
             lines = Text(desc).wrap(self.app.console, desc_width)
+            if bid and not with_ids:
+                lines.append(Text(bid, style="dim"))
             cells = [Text(key, style="bold"), Text("\n").join(lines)]
             ids = [Text(bid, style="dim")] if with_ids else []
             table.add_row(*cells, *ids, height=len(lines))

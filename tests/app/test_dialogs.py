@@ -7,7 +7,7 @@ import re
 from textual.command import CommandPalette
 from textual.widgets import Input, Label
 from textual.widgets._footer import FooterKey
-from wsbuilder import make_workspace, plan_md
+from wsbuilder import execution_md, make_workspace, plan_md
 
 from llmflow_tui.app.main import LlmflowApp, MainScreen
 from llmflow_tui.app.panes import PlanTree
@@ -205,14 +205,126 @@ async def test_help_wraps_a_long_action_instead_of_scrolling_sideways():
         table = app.screen.query_one("#help-table")
         assert table.max_scroll_x == 0 and not table.show_horizontal_scrollbar
         palette = next(i for i, row in enumerate(app.screen.rows) if row[0] == "ctrl+p")
-        table.move_cursor(row=palette)
+        await pilot.press("end")  # the row is near the last
         await pilot.pause()
         # The row's lines on screen hold the whole description.
-        y = table._row_locations.get(table.ordered_rows[palette].key) - round(table.scroll_y)
+        region = table.region
+        shown = [line[region.x : region.right].strip() for line in screen_lines(app)]
+        shown = shown[region.y : region.bottom]
+        first = next(i for i, line in enumerate(shown) if line.startswith("ctrl+p"))
         height = table.ordered_rows[palette].height
-        lines = [
-            "".join(s.text for s in table.render_line(y + table.header_height + i)).strip()
-            for i in range(height)
-        ]
+        lines = shown[first : first + height]
         assert height > 1 and lines[0].startswith("ctrl+p"), lines
         assert " ".join(lines).endswith("(also in a dialog)"), lines
+
+
+def screen_lines(app) -> list[str]:
+    """The screen as the terminal shows it, one string a row (scrollbars and borders
+    drawn over the widgets' own lines)."""
+    return ["".join(s.text for s in strip) for strip in app.screen._compositor.render_strips()]
+
+
+def many_problems_workspace(root, plans: int = 30):
+    """``plans`` plans, each with an execution file whose header and last Status line
+    disagree: a long warning each, more than a problems list shows at once."""
+    files = {}
+    for i in range(plans):
+        name = f"A-RATHER-LONG-FEATURE-NAME-{i:02}"
+        files[f"work-space/plans/{name}/PLAN_{name}.md"] = plan_md(name, [("1.1", "One")])
+        files[f"work-space/plans/{name}/execution/EXECUTION_TASK_{name}_11_01.md"] = execution_md(
+            name, "1.1", status="In Progress", final_status="✅ Complete"
+        )
+    return make_workspace(root, files)
+
+
+async def test_a_problem_too_long_for_its_row_ends_with_an_ellipsis_beside_the_scrollbar(
+    tmp_path,
+):
+    root = many_problems_workspace(tmp_path / "ws")
+    for size in ((120, 40), (80, 24)):
+        app = LlmflowApp(root, watch=False, now=NOW, cache=False)
+        async with app.run_test(size=size) as pilot:
+            await loaded(pilot)
+            await pilot.press("p")
+            await pilot.pause()
+            listing = app.screen.query_one("#problem-list")
+            assert listing.max_scroll_y > 0  # a scrollbar takes the right of each row
+            region = listing.scrollable_content_region
+            lines = screen_lines(app)[region.y : region.bottom]
+            rows = [line[region.x : region.right].rstrip() for line in lines]
+            assert all("warning" in row for row in rows), rows
+            # Every row is cut, and says so just before the scrollbar.
+            assert all(row.endswith("…") for row in rows), (size, rows)
+
+
+async def test_a_long_problem_can_be_read_whole_below_the_list(tmp_path):
+    name = "A-RATHER-LONG-FEATURE-NAME-THAT-WAS-ARCHIVED"
+    arch = "documentation/archive/a-rather-long-feature-name-nov2025/execution"
+    done = execution_md(name, "1.1", status="✅ Complete", final_status="✅ Complete")
+    root = make_workspace(
+        tmp_path / "ws",
+        {
+            f"work-space/plans/{name}/PLAN_{name}.md": plan_md(
+                name,
+                [("1.1", "One"), ("1.2", "Two")],
+                header=f"**Archive Location**: {arch.rsplit('/', 1)[0]}/",
+            ),
+            f"{arch}/EXECUTION_TASK_{name}_11_01.md": done,
+            # A copy left behind: a warning that names both paths, too long for 3 lines.
+            f"work-space/plans/{name}/execution/EXECUTION_TASK_{name}_11_01.md": done,
+        },
+    )
+    for size in ((120, 40), (80, 24)):
+        app = LlmflowApp(root, watch=False, now=NOW, cache=False)
+        async with app.run_test(size=size) as pilot:
+            await loaded(pilot)
+            await pilot.press("p")
+            problems = app.screen.problems
+            row = next(i for i, p in enumerate(problems) if "also archived" in p.message)
+            await pilot.press("home", *["j"] * row)
+            await pilot.pause()
+            message = problems[row].message
+            assert len(message) > 200, message
+            detail = app.screen.query_one("#problem-detail-scroll")
+            region = detail.region
+            shown = "".join(
+                line[region.x : region.right]
+                for line in screen_lines(app)[region.y : region.bottom]
+            )
+            # All of it on screen, wrapped (a long path folded at the edge): nothing cut off.
+            assert re.sub(r"\s", "", message) in re.sub(r"[\s─]", "", shown), (size, shown)
+
+
+async def test_help_scrolls_with_the_keys_and_shows_the_ids_at_80x24():
+    app = demo_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        table = app.screen.query_one("#help-table")
+        region = table.region
+
+        def rows() -> list[str]:
+            lines = screen_lines(app)[region.y : region.bottom]
+            return [line[region.x : region.right].strip() for line in lines]
+
+        def shown(key: str, action: str) -> bool:
+            return any(r.startswith(key) and action in r for r in rows())
+
+        assert table.max_scroll_y > 0  # more rows than fit: the keys must reach them
+        assert shown("q", "Quit llmflow") and not shown("p l ?", "In a dialog")
+        # The keymap's ids are on screen, as the legend's ([keys] id = "key") needs.
+        assert any(r.startswith("q") and r.endswith("quit") for r in rows()), rows()
+        await pilot.press("end")
+        await pilot.pause()
+        assert shown("p l ?", "In a dialog") and not shown("q", "Quit"), rows()
+        await pilot.press("home")
+        await pilot.pause()
+        assert shown("q", "Quit llmflow"), rows()
+        for down, up in (("j", "k"), ("down", "up"), ("pagedown", "pageup")):
+            await pilot.press(down)
+            await pilot.pause()
+            assert table.scroll_y > 0 and not shown("q", "Quit"), (down, rows())
+            await pilot.press(up)
+            await pilot.pause()
+            assert table.scroll_y == 0 and shown("q", "Quit llmflow"), (up, rows())

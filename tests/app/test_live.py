@@ -678,6 +678,64 @@ async def test_the_selected_plan_stays_in_view_when_the_filter_is_cleared(tmp_pa
         assert await wait_for(pilot, lambda: tree.cursor_node.data.plan == "P070" and in_view(), 3)
 
 
+async def test_clearing_the_filter_brings_back_the_plans_expanded_before_it(tmp_path):
+    root = plans_named(tmp_path / "ws", ["ALPHA", "BETA", "GAMMA", "DELTA"])
+    app = LlmflowApp(root, watch=False, now=NOW, cache=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        tree = app.query_one(PlanTree)
+
+        def shown() -> dict[str, str]:
+            """Each plan's line as drawn: its expand icon (▼ open, ▶ closed)."""
+            lines = ["".join(s.text for s in tree.render_line(y)) for y in range(12)]
+            return {
+                name: next((line.split(name)[0][-4:] for line in lines if name in line), "")
+                for name in ("ALPHA", "BETA", "GAMMA", "DELTA")
+            }
+
+        for name in ("ALPHA", "GAMMA"):
+            tree.move_cursor(tree._plan_nodes[name])
+            await pilot.press("enter")
+        await pilot.press("slash", *"BETA", "enter")
+        assert await wait_for(pilot, lambda: set(tree._plan_nodes) == {"BETA"}, 3)
+        await pilot.press("enter")  # expanded while filtered
+        await pilot.press("escape")
+        assert await wait_for(pilot, lambda: len(tree._plan_nodes) == 4, 3)
+        await pilot.pause()
+        icons = shown()
+        assert all("▼" in icons[n] for n in ("ALPHA", "BETA", "GAMMA")), icons
+        assert "▶" in icons["DELTA"], icons
+        # Their achievements are on screen under them again.
+        assert all(len(achievement_nodes(tree._plan_nodes[n])) == 2 for n in ("ALPHA", "GAMMA"))
+
+
+async def test_the_progress_headings_are_spaced_while_the_workspace_loads(tmp_path, monkeypatch):
+    import threading
+
+    root = plans_named(tmp_path / "ws", ["ALPHA", "BETA"])
+    release = threading.Event()
+    real_load = app_main.load
+
+    def slow_load(*args, **kwargs):  # a big workspace's cold load: the first paint waits
+        release.wait(10)
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(app_main, "load", slow_load)
+    app = LlmflowApp(root, watch=False, now=NOW, cache=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        try:
+            await pilot.pause()
+            assert app.ws is None  # still loading
+            table = app.query_one(ProgressPane)
+            header = "".join(s.text for s in table.render_line(0))
+            assert header.split() == list(ProgressPane.COLUMNS), header
+        finally:
+            release.set()
+        await loaded(pilot)
+        header = "".join(s.text for s in table.render_line(0))
+        assert header.split() == list(ProgressPane.COLUMNS), header
+
+
 async def test_the_progress_table_follows_the_plan_selected_in_the_tree(tmp_path):
     names = [f"P{i:03d}" for i in range(40)]
     root = plans_named(tmp_path / "ws", names)

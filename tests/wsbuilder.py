@@ -29,6 +29,11 @@ def make_workspace(root: Path, files: dict[str, str | bytes]) -> Path:
     return root
 
 
+def plans_named(root: Path, names: list[str]) -> Path:
+    """A workspace of one nested two-achievement plan per name."""
+    return make_workspace(root, {f"work-space/plans/{n}/PLAN_{n}.md": plan_md(n) for n in names})
+
+
 def plan_md(
     feature: str,
     achievements: list[tuple[str, str]] | None = None,

@@ -8,12 +8,14 @@ import time
 from pathlib import Path
 
 import pytest
-from wsbuilder import execution_md, make_workspace, plan_md, subplan_md, write
+from wsbuilder import execution_md, make_workspace, plan_md, plans_named, subplan_md, write
 
 from llmflow_tui.app import main as app_main
 from llmflow_tui.app.main import LlmflowApp
 from llmflow_tui.app.panes import NodeRef, PlanTree, ProgressPane, PromptPreview
 from llmflow_tui.app.screens import ProblemsScreen
+
+from .test_app import loaded, settled
 
 NOW = time.mktime((2026, 11, 24, 12, 0, 0, 0, 0, -1))
 PLAN = "work-space/plans/X/PLAN_X.md"
@@ -51,25 +53,6 @@ def three_plans(root: Path) -> Path:
     return make_workspace(
         root, {f"work-space/plans/{n}/PLAN_{n}.md": plan_md(n) for n in ("Y", "Z")}
     )
-
-
-def plans_named(root: Path, names: list[str]) -> Path:
-    return make_workspace(root, {f"work-space/plans/{n}/PLAN_{n}.md": plan_md(n) for n in names})
-
-
-async def settled(app) -> None:
-    busy = [w for w in app.workers if w.group != "watch"]
-    if busy:
-        await app.workers.wait_for_complete(busy)
-
-
-async def loaded(pilot) -> None:
-    for _ in range(400):
-        await pilot.pause()
-        if pilot.app.ws is not None:
-            break
-    await settled(pilot.app)
-    await pilot.pause()
 
 
 async def wait_for(pilot, predicate, seconds: float = 10.0, again=None) -> bool:

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 from textual import events
-from wsbuilder import execution_md, make_workspace, plan_md
+from wsbuilder import execution_md, make_workspace, plan_md, plans_named
 
 from llmflow_tui.app.main import LlmflowApp
 from llmflow_tui.app.panes import DependencyView, PlanTree, ProgressPane
+
+from .test_app import loaded
 
 NOW = time.mktime((2026, 11, 24, 12, 0, 0, 0, 0, -1))
 DEMO = Path(__file__).resolve().parents[2] / "llmflow_tui" / "demo"
@@ -38,16 +40,6 @@ def long_names_ws(tmp_path):
         done, "1.1", status="✅ Complete"
     )
     return make_workspace(tmp_path / "ws", files)
-
-
-async def loaded(pilot) -> None:
-    app = pilot.app
-    for _ in range(400):
-        await pilot.pause()
-        if app.ws is not None:
-            break
-    await app.workers.wait_for_complete([w for w in app.workers if w.group != "watch"])
-    await pilot.pause()
 
 
 def tree_line(tree: PlanTree, node) -> str:
@@ -231,14 +223,8 @@ async def test_the_progress_pane_shows_every_plan_of_a_small_workspace():
         assert len(heights) == 1, heights
 
 
-def many_plans(root, prefix: str, count: int):
-    """A workspace of ``count`` two-achievement plans named ``<prefix>00``, ``<prefix>01``…"""
-    names = [f"{prefix}{i:02d}" for i in range(count)]
-    return make_workspace(root, {f"work-space/plans/{n}/PLAN_{n}.md": plan_md(n) for n in names})
-
-
 async def test_a_big_workspace_scrolls_its_progress_pane_and_leaves_room_below(tmp_path):
-    root = many_plans(tmp_path / "ws", "PLAN", 40)
+    root = plans_named(tmp_path / "ws", [f"PLAN{i:02d}" for i in range(40)])
     app = LlmflowApp(root, watch=False, cache=False, now=NOW)
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot)
@@ -288,7 +274,7 @@ async def test_tree_labels_keep_their_end_in_a_narrow_tree():
 
 
 async def test_the_root_label_takes_a_short_form_before_losing_its_end(tmp_path):
-    root = many_plans(tmp_path / "ws", "P", 40)
+    root = plans_named(tmp_path / "ws", [f"P{i:02d}" for i in range(40)])
     app = LlmflowApp(root, watch=False, cache=False, now=NOW)
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(pilot)

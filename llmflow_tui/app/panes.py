@@ -391,6 +391,28 @@ class PlanTree(Tree[NodeRef]):
         """Plan names from file names only, before anything is read."""
         with self._batch():
             self._show_names(root_label, names)
+        self._tree_lines  # noqa: B018 — line numbers for the moves typed ahead
+        self._replay_early_moves()
+
+    # Keys typed before any plan shows (right after a start) move the cursor once plans do.
+    _early_moves = 0
+
+    def action_cursor_down(self) -> None:
+        if not self._plan_nodes:
+            self._early_moves += 1
+            return
+        super().action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        if not self._plan_nodes:
+            self._early_moves = max(0, self._early_moves - 1)
+            return
+        super().action_cursor_up()
+
+    def _replay_early_moves(self) -> None:
+        moves, self._early_moves = self._early_moves, 0
+        if moves and self._plan_nodes:
+            self.cursor_line = min(max(self.cursor_line, 0) + moves, self.last_line)
 
     def _show_names(self, root_label: str, names: tuple[tuple[str, str | None], ...]) -> None:
         self.root.set_label(Text(root_label, style="bold"))
@@ -414,6 +436,7 @@ class PlanTree(Tree[NodeRef]):
         # The item is gone (the tree keeps the cursor's line while the node on it changes):
         # what is highlighted is the selection now, and the other panes must follow it.
         self._tree_lines  # noqa: B018 — rebuild the line index the update invalidated
+        self._replay_early_moves()
         now = self.cursor_node
         if now is not None and now.data is not None and now.data != before:
             self.post_message(self.ItemSelected(now.data))

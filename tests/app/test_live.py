@@ -1086,3 +1086,30 @@ async def test_edit_on_an_achievement_without_documents_opens_its_definition(tmp
         assert calls == [["vim", f"+{line}", str(root / PLAN)]]
     assert app_main.editor_argv(["code", "-w"], "/p.md", 7) == ["code", "-w", "-g", "/p.md:7"]
     assert app_main.editor_argv(["myeditor"], "/p.md", 7) == ["myeditor", "/p.md"]
+
+
+async def test_keys_typed_before_the_plans_show_move_the_cursor_once_they_do(tmp_path, monkeypatch):
+    # Right after a start, before the tree has anything to move over: j j is not lost.
+    import threading
+
+    root = plans_named(tmp_path / "ws", ["ALPHA", "BETA", "GAMMA"])
+    release = threading.Event()
+    real_load = app_main.load
+
+    def slow_load(*args, **kwargs):
+        release.wait(10)
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(app_main, "load", slow_load)
+    app = LlmflowApp(root, watch=False, now=NOW, cache=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        try:
+            await pilot.pause()
+            assert app.ws is None  # still loading
+            await pilot.press("j", "j", "j", "k")
+        finally:
+            release.set()
+        await loaded(pilot)
+        tree = app.query_one(PlanTree)
+        assert tree.has_focus
+        assert tree.cursor_node is not None and tree.cursor_node.data == NodeRef("plan", "BETA")

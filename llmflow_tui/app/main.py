@@ -664,10 +664,14 @@ class LlmflowApp(App):
         # As the tree's root counts them: plans' achievements, not orphans' or archives'.
         achievements = sum(p.tally.total for p in ws.plans if not p.orphan and not p.archived)
         live = (" · live" + (" (polling)" if self.poll else "")) if self.watch_enabled else ""
+        census = plan_census(ws.plans)
+        problems = f"{_n(errors, 'error')}, {_n(warnings, 'warning')} (p){live}"
         self._update_topbar(
-            f"{plan_census(ws.plans)} · {_n(achievements, 'achievement')}"
-            f" · {_n(errors, 'error')}, {_n(warnings, 'warning')} (p){live}",
-            short=f"{plan_census(ws.plans).split(',')[0]} · {errors} err {warnings} warn{live}",
+            f"{census} · {_n(achievements, 'achievement')} · {problems}",
+            # Shorter forms for a long path or a narrow terminal, the first that fits.
+            f"{census} · {problems}",
+            f"{census.split(',')[0]} · {problems}",
+            f"{census.split(',')[0]} · {errors} err {warnings} warn{live}",
         )
         self._show_selection()
         self._apply_layout()
@@ -690,19 +694,18 @@ class LlmflowApp(App):
         tree = self.query_one(PlanTree)
         return tuple(p for p in self.ws.plans if tree.matches(p)) if self.ws else ()
 
-    def _update_topbar(self, status: str, short: str | None = None) -> None:
-        self._topbar = (status, short)
+    def _update_topbar(self, status: str, *shorter: str) -> None:
+        self._topbar = (status, *shorter)
         self._render_topbar()
 
     def _render_topbar(self) -> None:
         bar = self.query("#topbar")
         if not bar:
             return
-        status, short = getattr(self, "_topbar", ("", None))
+        forms = getattr(self, "_topbar", ("",))
         width = self.size.width
         root = self.display_root
-        if len(root) + len(status) + 12 > width:
-            status = short or status
+        status = next((f for f in forms if len(root) + len(f) + 12 <= width), forms[-1])
         if len(root) + len(status) + 12 > width:
             root = self.root.name  # the folder name is enough when space is short
         text = Text(no_wrap=True, overflow="ellipsis")

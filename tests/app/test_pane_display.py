@@ -399,3 +399,27 @@ async def test_a_long_flag_takes_a_short_word_before_the_title_gives_way():
         assert line().endswith(" answered"), line()
         title = line().split(" 1.2 ", 1)[1].removesuffix(" answered")
         assert len(title) >= 9 and title.startswith("Sess"), line()
+
+
+async def test_the_top_bar_drops_the_achievement_count_before_abbreviating(tmp_path):
+    root = make_workspace(
+        tmp_path / "a-rather-long-folder-name-for-a-workspace" / "ws",
+        {
+            "work-space/plans/ALPHA/PLAN_ALPHA.md": plan_md("ALPHA"),
+            "work-space/subplans/SUBPLAN_LOST_11.md": "# SUBPLAN: x\n\n**Achievement**: 1.1\n",
+        },
+    )
+    app = LlmflowApp(root, watch=False, cache=False, now=NOW)
+    async with app.run_test(size=(200, 40)) as pilot:
+        await loaded(pilot)
+
+        def bar() -> str:
+            return str(app.query_one("#topbar").render())
+
+        assert "2 achievements · 0 errors, 1 warning (p)" in bar(), bar()
+        full = bar().rstrip()
+        # Too narrow for all of it: the count of achievements goes first, the words stay.
+        await pilot.resize_terminal(len(full) - 5, 40)
+        await pilot.pause()
+        assert "1 plan, 1 orphan feature · 0 errors, 1 warning (p)" in bar(), bar()
+        assert "achievements" not in bar()

@@ -376,6 +376,14 @@ async def test_narrow_layout_switches_panes():
         assert app.query_one(PlanTree).has_focus
         assert app.selected.kind == "plan" and app.selected.plan == "AUTH"
         assert not app.query_one("#preview").has_class("hidden")
+        # 2 and 3 switch the right-hand pane beside the tree.
+        await pilot.press("2")
+        assert not app.query_one("#deps").has_class("hidden")
+        assert app.query_one("#preview").has_class("hidden")
+        await pilot.press("3")
+        assert not app.query_one("#preview").has_class("hidden")
+        assert app.query_one("#deps").has_class("hidden")
+        assert not app.query_one(PlanTree).has_class("hidden")
 
 
 async def test_command_palette_lists_namespaced_actions():

@@ -692,18 +692,25 @@ async def test_clearing_the_filter_brings_back_the_plans_expanded_before_it(tmp_
         assert all(len(achievement_nodes(tree._plan_nodes[n])) == 2 for n in ("ALPHA", "GAMMA"))
 
 
-async def test_the_progress_headings_are_spaced_while_the_workspace_loads(tmp_path, monkeypatch):
+def hold_the_load(monkeypatch):
+    """Make the app's workspace load wait (as a big workspace's cold load does) until the
+    returned event is set."""
     import threading
 
-    root = plans_named(tmp_path / "ws", ["ALPHA", "BETA"])
     release = threading.Event()
     real_load = app_main.load
 
-    def slow_load(*args, **kwargs):  # a big workspace's cold load: the first paint waits
+    def slow_load(*args, **kwargs):
         release.wait(10)
         return real_load(*args, **kwargs)
 
     monkeypatch.setattr(app_main, "load", slow_load)
+    return release
+
+
+async def test_the_progress_headings_are_spaced_while_the_workspace_loads(tmp_path, monkeypatch):
+    root = plans_named(tmp_path / "ws", ["ALPHA", "BETA"])
+    release = hold_the_load(monkeypatch)
     app = LlmflowApp(root, watch=False, now=NOW, cache=False)
     async with app.run_test(size=(120, 40)) as pilot:
         try:
@@ -1090,17 +1097,8 @@ async def test_edit_on_an_achievement_without_documents_opens_its_definition(tmp
 
 async def test_keys_typed_before_the_plans_show_move_the_cursor_once_they_do(tmp_path, monkeypatch):
     # Right after a start, before the tree has anything to move over: j j is not lost.
-    import threading
-
     root = plans_named(tmp_path / "ws", ["ALPHA", "BETA", "GAMMA"])
-    release = threading.Event()
-    real_load = app_main.load
-
-    def slow_load(*args, **kwargs):
-        release.wait(10)
-        return real_load(*args, **kwargs)
-
-    monkeypatch.setattr(app_main, "load", slow_load)
+    release = hold_the_load(monkeypatch)
     app = LlmflowApp(root, watch=False, now=NOW, cache=False)
     async with app.run_test(size=(120, 40)) as pilot:
         try:

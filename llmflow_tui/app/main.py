@@ -40,6 +40,7 @@ from .panes import (
     PlanTree,
     ProgressPane,
     PromptPreview,
+    is_narrow,
 )
 from .screens import HelpScreen, LogScreen, ProblemsScreen, SaveModal
 
@@ -331,7 +332,7 @@ class LlmflowApp(App):
         screen = self.screen
         if not isinstance(screen, MainScreen):
             return
-        narrow = screen.size.width < 100 or screen.size.height < 30
+        narrow = is_narrow(screen.size)
         screen.set_class(narrow, "narrow")
         if narrow != screen.narrow or (narrow and screen.size.width != self._footer_width):
             screen.narrow = narrow

@@ -112,6 +112,12 @@ def spans_text(parts: list[tuple[str, str]]) -> Text:
     return Text("".join(plain), spans=spans)
 
 
+def is_narrow(size) -> bool:
+    """A small terminal (80×24 and the like): one right-hand pane at a time, dialogs take the
+    whole screen, footers compact."""
+    return size.width < 100 or size.height < 30
+
+
 NAME_LIMIT = 26  # a default cut; the tree fits names to its own width (FitLabel)
 MIN_NAME = 3  # "A…Z": the shortest cut name (the counts after it matter more)
 READABLE_NAME = 9  # "FEAT…0012": below this a cut name no longer tells plans apart
@@ -1367,9 +1373,7 @@ class DependencyView(VerticalScroll):
             for i, wave in enumerate(waves, 1):
                 label = "ready now" if i == 1 else f"wave {i}"
                 text.append(f"   {label}: ", style="bold")
-                text.append(
-                    f"{len(wave)} plan{'' if len(wave) == 1 else 's'} at once\n", style="dim"
-                )
+                text.append(f"{_count(len(wave), 'plan')} at once\n", style="dim")
                 for c in wave:
                     p = names[c]
                     icon, style = PLAN_ICON.get(p.state, ("?", ""))

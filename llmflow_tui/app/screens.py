@@ -18,7 +18,7 @@ from textual.strip import Strip
 from textual.widgets import DataTable, Input, Label, RichLog, Static
 
 from ..model.types import Problem
-from .panes import KeyFooter
+from .panes import KeyFooter, is_narrow
 
 
 class Dialog(ModalScreen[ScreenResultType]):
@@ -32,7 +32,7 @@ class Dialog(ModalScreen[ScreenResultType]):
     ]
 
     def on_mount(self) -> None:  # runs before each subclass's own on_mount
-        narrow = self.app.size.width < 100 or self.app.size.height < 30
+        narrow = is_narrow(self.app.size)
         self.set_class(narrow, "narrow")
         footer = KeyFooter()
         footer.compact = narrow

@@ -144,3 +144,23 @@ def test_a_collected_helper_is_never_signalled_again():
     helper.cancel()  # its pid may belong to another process by now: nothing is sent
     with pytest.raises(RuntimeError):
         helper.result()
+
+
+@pytest.mark.skipif(not _fork.available(), reason="needs fork and two CPUs")
+def test_a_change_to_a_plan_the_helper_read_applies_like_a_fresh_load(tmp_path):
+    import os
+
+    root = _big_workspace(tmp_path / "ws")
+    ws = load(root, cache=False, now=NOW)
+    # The helper's plans come back with their documents still pickled; the first change to
+    # one of them reads them back.
+    first = "work-space/plans/F002/execution/EXECUTION_TASK_F002_11_01.md"
+    assert first in ws._docs.where
+    edited = root / first
+    edited.write_text(edited.read_text() + "\n**Status**: ✅ Complete\n")
+    os.utime(edited, (NOW + 5, NOW + 5))
+    after = ws.apply([edited])
+    fresh = load(root, cache=False, now=NOW)
+    assert after == fresh
+    assert after.plan("F002").achievements[0].state == "awaiting_review"
+    assert ws.plan("F002").achievements[0].state == "executing"

@@ -136,6 +136,13 @@ class Fences:
     ends: tuple[int, ...]
     unclosed_at: int | None
 
+    def overlaps(self, start: int, end: int) -> bool:
+        """Whether a fenced block starts or ends within ``[start, end)``, or spans it."""
+        if not self.starts:
+            return False
+        i = bisect_right(self.ends, start)  # the first fence that ends after ``start``
+        return i < len(self.starts) and self.starts[i] < end
+
     def inside(self, offset: int) -> bool:
         i = bisect_right(self.starts, offset) - 1
         return i >= 0 and offset < self.ends[i]
@@ -163,10 +170,10 @@ def find_fences(text: str) -> Fences:
 
 
 # "```" and "~~~" found by literal searches (sre's fast literal scan: several times quicker
-# than trying a pattern at every line start), then checked at their line's start.
-_BACKTICKS = re.compile("```")
-_TILDES = re.compile("~~~")
-_FENCE_AT = re.compile(r"[ \t]{0,3}(`{3,}|~{3,})([^\n]*)")
+# than trying a pattern at every line start), then checked at their line's start; the match
+# itself holds the rest of the marker and the info string.
+_BACKTICKS = re.compile("```(`*)([^\n]*)")
+_TILDES = re.compile("~~~(~*)([^\n]*)")
 
 
 def _fence_lines(text: str) -> list[tuple[int, str, str, int]]:
@@ -174,21 +181,24 @@ def _fence_lines(text: str) -> list[tuple[int, str, str, int]]:
     at most three blanks, in order."""
     out: list[tuple[int, str, str, int]] = []
     kinds = 0
-    for rx in (_BACKTICKS, _TILDES):
+    for rx, three in ((_BACKTICKS, "```"), (_TILDES, "~~~")):
         m = rx.search(text)
         if m is None:
             continue
         kinds += 1
         while m is not None:
             p = m.start()
-            ls = text.rfind("\n", 0, p) + 1
-            if p - ls <= 3 and (p == ls or not text[ls:p].strip(" \t")):
-                f = _FENCE_AT.match(text, ls)
-                out.append((ls, f.group(1), f.group(2), f.end()))
-                m = rx.search(text, f.end())
+            if p and text[p - 1] != "\n":
+                ls = text.rfind("\n", 0, p) + 1
+                if p - ls > 3 or text[ls:p].strip(" \t"):  # not at its line's start
+                    le = text.find("\n", p)
+                    m = None if le == -1 else rx.search(text, le)
+                    continue
             else:
-                le = text.find("\n", p)
-                m = None if le == -1 else rx.search(text, le)
+                ls = p
+            run, info = m.groups()
+            out.append((ls, three + run, info, m.end()))
+            m = rx.search(text, m.end())
     if kinds == 2:
         out.sort()
     return out
@@ -250,12 +260,10 @@ def fences_and_headings(text: str) -> tuple[Fences, list[tuple[int, str, int, in
 def iter_outside(pattern: re.Pattern[str], text: str, fences: Fences, pos: int = 0, end=None):
     """``pattern.finditer`` over ``text`` skipping matches that start inside a fence."""
     it = pattern.finditer(text, pos) if end is None else pattern.finditer(text, pos, end)
-    if not fences.starts:
-        yield from it
-        return
-    for m in it:
-        if not fences.inside(m.start()):
-            yield m
+    if not fences.overlaps(pos, len(text) if end is None else end):
+        return it  # the usual case: no fence in the range, nothing to filter
+    inside = fences.inside
+    return (m for m in it if not inside(m.start()))
 
 
 # ---------------------------------------------------------------------------------------

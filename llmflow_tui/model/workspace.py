@@ -182,12 +182,22 @@ def _walk_part(root: str, part: tuple[int, int]) -> tuple[bytes, bytes, dict]:
 
 class _Walk:
     """A whole walk: a digest per share (what a warm start compares with the cache), the
-    skipped folders, and the files ({rel: (mtime_ns, size)}), unpickled when first asked for."""
+    skipped folders, and the files ({rel: (mtime_ns, size)}), unpickled when first asked for.
+    A walk done here digests its shares only when asked (a cold load never compares it)."""
 
-    __slots__ = ("digests", "skipped", "_parts", "_raw")
+    __slots__ = ("_digests", "skipped", "_parts", "_raw")
 
-    def __init__(self, digests: tuple, skipped: dict, parts=(), raw: dict | None = None):
-        self.digests, self.skipped, self._parts, self._raw = digests, skipped, parts, raw
+    def __init__(self, digests: tuple | None, skipped: dict, parts=(), raw: dict | None = None):
+        self._digests, self.skipped, self._parts, self._raw = digests, skipped, parts, raw
+
+    @property
+    def digests(self) -> tuple:
+        if self._digests is None:
+            shares: tuple[dict, dict] = ({}, {})
+            for rel, st in self.raw.items():
+                shares[_share_index(rel)][rel] = st
+            self._digests = tuple(_walk_digest(x) for x in shares)
+        return self._digests
 
     @property
     def raw(self) -> dict:
@@ -201,7 +211,7 @@ class _Walk:
 
 def _walk_all(root: str, walkers: list[_fork.Forked] | None) -> _Walk:
     """The whole walk: the helpers' shares, or (without helpers, or if one failed) walked
-    here and split into the same shares for the digests."""
+    here (split into the same shares for the digests when they are asked for)."""
     if walkers is not None:
         digests, parts, skipped = [], [], {}
         try:
@@ -215,10 +225,7 @@ def _walk_all(root: str, walkers: list[_fork.Forked] | None) -> _Walk:
             for w in walkers:
                 w.cancel()
     raw, skipped = _walk(root)
-    shares: tuple[dict, dict] = ({}, {})
-    for rel, st in raw.items():
-        shares[_share_index(rel)][rel] = st
-    return _Walk(tuple(_walk_digest(x) for x in shares), skipped, raw=raw)
+    return _Walk(None, skipped, raw=raw)
 
 
 def _share_index(rel: str) -> int:
@@ -332,7 +339,15 @@ def read_units(
     derived = {
         unit: derive_unit(unit, docs, members, folders, settings) for unit, members in units.items()
     }
-    return {"docs": docs, "derived": derived}
+    # The docs go back pickled a plan at a time, and the parent keeps them that way until
+    # something asks for one (as it does with the cache's): unpickling them all would be
+    # the parent's own work, on the critical path of the load.
+    blobs = {
+        unit: pickle.dumps({r: docs[r] for r in members}, protocol=pickle.HIGHEST_PROTOCOL)
+        for unit, members in units.items()
+    }
+    stats = {rel: (d.mtime_ns, d.size) for rel, d in docs.items()}
+    return {"blobs": blobs, "stats": stats, "derived": derived}
 
 
 def _read_all(
@@ -347,11 +362,13 @@ def _read_all(
     progress: Progress | None,
     early=None,
 ) -> dict:
-    """Read ``to_read``; returns {unit: derived} for the units a helper process derived, and
-    the parsed docs under the key "\\0docs". A cold load hands about half of the plans (read
-    and derived) to a helper process: parsing is CPU-bound Python and the GIL rules out
-    threads. On Linux the helper is forked (it starts at once, with everything imported);
-    elsewhere a spawned interpreter pays off only for large loads."""
+    """Read ``to_read``; returns {unit: derived} for the units derived here or in a helper
+    process, the parsed docs under the key "\\0docs" and the helper's docs, still pickled a
+    plan at a time, under "\\0blobs" ({unit: (blob, {rel: (mtime_ns, size)})}). A cold load
+    hands about half of the plans (read and derived) to a helper process: parsing is
+    CPU-bound Python and the GIL rules out threads. On Linux the helper is forked (it starts
+    at once, with everything imported); elsewhere a spawned interpreter pays off only for
+    large loads."""
     from .parse import read_doc
 
     out: dict = {}
@@ -421,7 +438,13 @@ def _read_all(
         parsed[rel] = read_doc(root, ref, size, mtime)
         if progress is not None and i % 250 == 0:
             progress(done + i, total)
+    blobs: dict = {}
     if theirs:
+        # Our own whole plans are derived while the helper finishes, not after.
+        taken = set(theirs)
+        for u in fresh_units:
+            if u not in taken:
+                out[u] = derive_unit(u, parsed, units[u], folders_by_feature, settings)
         answer = None
         try:
             if forked is not None:
@@ -432,8 +455,14 @@ def _read_all(
                     answer = pickle.loads(result[0])
         except Exception:
             answer = None
-        if isinstance(answer, dict) and set(answer.get("derived", {})) == set(theirs):
-            parsed.update(answer["docs"])
+        if (
+            isinstance(answer, dict)
+            and set(answer.get("derived", {})) == set(theirs)
+            and set(answer.get("blobs", {})) == set(theirs)
+        ):
+            stats = answer["stats"]
+            for u in theirs:
+                blobs[u] = (answer["blobs"][u], {r: stats[r] for r in units[u]})
             out.update(answer["derived"])
         else:  # the helper failed: do its share here
             for u in theirs:
@@ -441,6 +470,7 @@ def _read_all(
                     _r, ref, size, mtime = to_read[rel]
                     parsed[rel] = read_doc(root, ref, size, mtime)
     out["\0docs"] = parsed
+    out["\0blobs"] = blobs
     return out
 
 
@@ -759,6 +789,16 @@ class _DocStore:
             return doc.mtime_ns, doc.size
         return self.stats[rel]
 
+    def add_blob(self, key: object, blob: bytes, stats: dict[str, tuple[int, int]]) -> None:
+        """Docs pickled together (``{rel: Doc}``), with their (mtime_ns, size), kept pickled
+        until one of them is asked for."""
+        self.blobs[key] = blob
+        self.members[key] = frozenset(stats)
+        for rel, st in stats.items():
+            self.loaded = _without(self.loaded, rel)
+            self.where = _put(self.where, rel, key)
+            self.stats = _put(self.stats, rel, st)
+
     def blob_for(self, rels: list[str]) -> bytes | None:
         """The cached blob holding exactly these (still unpickled) docs, if there is one."""
         key = self.where.get(rels[0], _NO_KEY) if rels else _NO_KEY
@@ -780,6 +820,7 @@ class _DocStore:
 
 
 _NO_KEY = object()
+_FORKED = "\0forked"  # blob keys (_FORKED, unit): docs a helper process read, still pickled
 
 
 class _Indexed:
@@ -902,7 +943,8 @@ class Workspace:
         self._walk = walk
         now = settings.now if settings.now is not None else time.time()
         if (
-            cache_data.get("walk") == walk.digests
+            cache_data
+            and cache_data.get("walk") == walk.digests
             and cache_data.get("skipped") == skipped
             and cache_data.get("stale_days") == settings.stale_days
             and len(cached_derived) == cache_data.get("units")
@@ -991,6 +1033,8 @@ class Workspace:
             early = None
             for rel, doc in derived.pop("\0docs").items():
                 docs[rel] = doc
+            for unit, (blob, stats) in derived.pop("\0blobs").items():
+                docs.add_blob((_FORKED, unit), blob, stats)
             self._derived.update(derived)
         if early is not None:  # nothing needed reading after all
             early.kill()

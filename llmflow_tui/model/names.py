@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 FEATURE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]*$")
 
@@ -127,8 +128,14 @@ def _split_suffixes(parts: list[str]) -> tuple[list[str], tuple[str, ...]]:
 
 
 def archived_by_path(rel: str) -> bool:
-    parts = rel.split("/")
-    for p in parts[:-1]:
+    folder, _, name = rel.rpartition("/")
+    return _archive_folder(folder) or name.rsplit(".", 1)[0].upper().endswith("_ARCHIVED")
+
+
+@lru_cache(maxsize=4096)
+def _archive_folder(folder: str) -> bool:
+    """Whether ``folder`` or a folder above it is an archive (many files share a folder)."""
+    for p in folder.split("/") if folder else ():
         low = p.casefold()
         if (
             low in ("archive", "archives", "archived")
@@ -136,8 +143,7 @@ def archived_by_path(rel: str) -> bool:
             or low.endswith("_archive")
         ):
             return True
-    stem = parts[-1].rsplit(".", 1)[0].upper()
-    return stem.endswith("_ARCHIVED")
+    return False
 
 
 _PREFIXES = ("EXECUTION_TASK_", "SUBPLAN_", "APPROVED_", "FIX_", "SKIPPED_", "GRAMMAPLAN_")
@@ -182,9 +188,22 @@ def with_feature(ref: FileRef, feature: str) -> str:
     return name
 
 
+# The names nearly every file has, matched whole in one go; anything else (suffixes, odd
+# tokens, counters) takes the long way below, which gives the same answer for these.
+_PLAIN = re.compile(
+    r"(?:EXECUTION_TASK_([A-Z0-9][A-Z0-9-]*)_(\d+)_(\d+)|SUBPLAN_([A-Z0-9][A-Z0-9-]*)_(\d+))\.md"
+)
+
+
 def classify(rel: str) -> FileRef | None:
     """Classify a workspace-relative path by its name; None if it is not a methodology file."""
     name = rel.rsplit("/", 1)[-1]
+    m = _PLAIN.fullmatch(name)
+    if m is not None:
+        feature, code, mm, sfeature, scode = m.groups()
+        if feature is not None:
+            return FileRef(rel, EXECUTION, feature, code, int(mm), (), archived_by_path(rel))
+        return FileRef(rel, SUBPLAN, sfeature, scode, None, (), archived_by_path(rel))
     if name == "parallel.json":
         return FileRef(rel, PARALLEL_JSON, None, None, None, (), archived_by_path(rel))
     if name.endswith(".txt"):

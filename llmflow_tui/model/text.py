@@ -235,20 +235,26 @@ def scan_lines(
     fences: Fences,
     start: int = 0,
     end: int | None = None,
-):
+) -> list[re.Match[str]]:
     """Match ``rx`` (anchored at a line start) on each line outside fences that contains
     ``literal``. Finding the literal is done in C, so this costs little more than a read."""
     stop = len(text) if end is None else end
-    pos = text.find(literal, start, stop)
+    out = []
+    check = fences.overlaps(start, stop)
+    find, rfind, match = text.find, text.rfind, rx.match
+    n = len(text)
+    pos = find(literal, start, stop)
     while pos != -1:
-        ls = text.rfind("\n", 0, pos) + 1
-        le = text.find("\n", pos)
-        le = len(text) if le == -1 else le
-        if ls >= start and not fences.inside(ls):
-            m = rx.match(text, ls, le)
+        ls = rfind("\n", 0, pos) + 1
+        le = find("\n", pos)
+        if le == -1:
+            le = n
+        if ls >= start and not (check and fences.inside(ls)):
+            m = match(text, ls, le)
             if m:
-                yield m
-        pos = text.find(literal, le, stop)
+                out.append(m)
+        pos = find(literal, le, stop)
+    return out
 
 
 def fences_and_headings(text: str) -> tuple[Fences, list[tuple[int, str, int, int]]]:
@@ -278,19 +284,31 @@ def headings(text: str, fences: Fences, start: int = 0, end: int | None = None):
     """(level, title, line start, line end) of every ATX heading outside fences."""
     out = []
     stop = len(text) if end is None else end
+    starts, ends = fences.starts, fences.ends
     if start == 0:
         m = _HEADING_AT.match(text, 0, stop)
-        if m is not None and not (fences.starts and fences.inside(0)):
+        if m is not None and not (starts and fences.inside(0)):
             out.append((len(m.group(1)) + 1, m.group(2).rstrip(" \t#").strip(), 0, m.end()))
         it = _HEADING.finditer(text, 0, stop)
     else:
         it = _HEADING.finditer(text, start - 1, stop)
+    if not starts:
+        for m in it:
+            hashes, title = m.groups()
+            out.append((len(hashes) + 1, title.rstrip(" \t#").strip(), m.start() + 1, m.end()))
+        return out
+    # Headings and fences both come in order: walk the two lists together.
+    i, last = 0, len(starts) - 1
+    fs, fe = starts[0], ends[0]
     for m in it:
         ls = m.start() + 1  # offset of the "#" in ``text``
-        if ls < start or (fences.starts and fences.inside(ls)):
+        while ls >= fe and i < last:
+            i += 1
+            fs, fe = starts[i], ends[i]
+        if fs <= ls < fe or ls < start:
             continue
-        title = m.group(2).rstrip(" \t#").strip()
-        out.append((len(m.group(1)) + 1, title, ls, m.end()))
+        hashes, title = m.groups()
+        out.append((len(hashes) + 1, title.rstrip(" \t#").strip(), ls, m.end()))
     return out
 
 

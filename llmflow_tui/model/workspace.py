@@ -76,13 +76,15 @@ def _walk(
                 ]
             if not mine:
                 entries = [e for e in entries if _is_real_dir(e)]
+        prefix = f"{rel_dir}/" if rel_dir else ""
+        might_be = N.might_be_methodology
         for entry in entries:
             name = entry.name
-            rel = f"{rel_dir}/{name}" if rel_dir else name
             try:
-                if entry.is_symlink():
-                    continue  # never follow links out of (or around) the workspace
-                if entry.is_dir():
+                # Links are never followed (out of, or around, the workspace): neither test
+                # below is true for one.
+                if entry.is_dir(follow_symlinks=False):
+                    rel = prefix + name
                     why = N.excluded_dir(dir_name, name)
                     if why is None and dir_name and N.is_stale_copy(dir_name, name):
                         why = f"a stale copy of {dir_name}/ is not scanned"
@@ -90,10 +92,9 @@ def _walk(
                         stack.append(rel)
                     elif why != "skipped":
                         skipped[rel] = why
-                    continue
-                if N.might_be_methodology(name) and entry.is_file():  # not a FIFO, socket…
-                    st = entry.stat()
-                    found[rel] = (st.st_mtime_ns, st.st_size)
+                elif might_be(name) and entry.is_file(follow_symlinks=False):  # no FIFO…
+                    st = entry.stat(follow_symlinks=False)
+                    found[prefix + name] = (st.st_mtime_ns, st.st_size)
             except OSError:
                 continue
     return found, skipped
@@ -1045,11 +1046,11 @@ class Workspace:
             if unit not in self._derived:
                 self._derived[unit] = self._derive(unit)
                 dirty = True
-            if unit not in signatures:
-                signatures[unit] = self._signature(unit)
         self._pending_cache = None
         if cache and (dirty or len(cached_derived) != len(self._units)):
-            self._pending_cache = {u: (signatures[u], now, d) for u, d in self._derived.items()}
+            # Signatures still missing are taken when the cache is written (off the path of
+            # a load that a user waits for): this snapshot's files do not change.
+            self._pending_cache = (now, signatures)
         self._unit_counts = _counts(p for d in self._derived.values() for p in d[1])
         self._assemble()
         return self
@@ -1061,8 +1062,13 @@ class Workspace:
         if pending is None:
             return False
         self._pending_cache = None
+        now, signatures = pending
         with _gc_paused():
-            _write_cache(self, pending)
+            derived = {
+                u: (signatures.get(u) or self._signature(u), now, d)
+                for u, d in self._derived.items()
+            }
+            _write_cache(self, derived)
         return True
 
     def _signature(self, unit: str) -> bytes:

@@ -782,3 +782,36 @@ def test_a_fifo_named_like_a_document_is_not_read_and_a_stray_copy_loses(tmp_pat
     assert plan.achievement("1.2").state == "not_started"  # a FIFO is not a SUBPLAN
     assert not [p for p in ws.problems if "SUBPLAN_FOO_12" in p.path]
     assert ws == load(tmp_path, cache=False, now=NOW).apply([tmp_path / "work-space"])
+
+
+def test_links_are_never_followed_out_of_or_around_the_workspace(tmp_path):
+    outside = tmp_path / "elsewhere"
+    make_workspace(
+        outside,
+        {
+            "plans/AWAY/PLAN_AWAY.md": plan_md("AWAY"),
+            "PLAN_LINKED.md": plan_md("LINKED"),
+            "SUBPLAN_FOO_12.md": subplan_md("FOO", "1.2"),
+        },
+    )
+    root = tmp_path / "ws"
+    make_workspace(
+        root,
+        {
+            "work-space/plans/FOO/PLAN_FOO.md": plan_md("FOO", [("1.1", "One"), ("1.2", "Two")]),
+            "work-space/plans/FOO/subplans/SUBPLAN_FOO_11.md": subplan_md("FOO", "1.1"),
+        },
+    )
+    # A linked folder, a linked PLAN and a linked SUBPLAN, and a loop back to the root.
+    os.symlink(outside / "plans/AWAY", root / "work-space/plans/AWAY")
+    os.symlink(outside / "PLAN_LINKED.md", root / "PLAN_LINKED.md")
+    os.symlink(
+        outside / "SUBPLAN_FOO_12.md", root / "work-space/plans/FOO/subplans/SUBPLAN_FOO_12.md"
+    )
+    os.symlink(root, root / "work-space/plans/FOO/loop")
+    ws = load(root, cache=False, now=NOW)
+    assert names(ws) == ["FOO"]
+    foo = ws.plan("FOO")
+    assert foo.achievement("1.1").state == "subplan_ready"
+    assert foo.achievement("1.2").state == "not_started"
+    assert ws == load(root, cache=False, now=NOW).apply([root / "work-space"])

@@ -343,9 +343,9 @@ def sections(text: str, fences: Fences, only: str | None = None, heads=None) -> 
 
 
 _HEADER_END = re.compile(r"^(?:---+[ \t]*|##[ \t].*)$", re.M)
-_KEY_VALUE = re.compile(
-    r"^[ \t>]*(?:[-*+][ \t]+)?\*\*([^*\n]{1,60}?)(?::\*\*|\*\*[ \t]*:)[ \t]*(.*?)[ \t]*$", re.M
-)
+_HEADER_END_NL = re.compile(r"\n(?:---+[ \t]*$|##[ \t])", re.M)
+_KEY_VALUE_AT = re.compile(r"\*\*([^*\n]{1,60}?)(?::\*\*|\*\*[ \t]*:)[ \t]*(.*?)[ \t]*$", re.M)
+_KEY_LEAD = re.compile(r"[ \t>]*(?:[-*+][ \t]+)?")
 
 
 def header_block(text: str) -> tuple[tuple[tuple[str, str, int], ...], int]:
@@ -353,12 +353,26 @@ def header_block(text: str) -> tuple[tuple[tuple[str, str, int], ...], int]:
 
     Returns ((key words, value, offset), ...) and the offset where the block ends."""
     nl = text.find("\n")
-    start = 0 if nl == -1 else nl + 1
-    m = _HEADER_END.search(text, start)
-    end = m.start() if m else min(len(text), start + 4000)
+    if nl == -1:
+        start = 0
+        m = _HEADER_END.match(text)
+        end = 0 if m else min(len(text), 4000)
+    else:
+        start = nl + 1
+        m = _HEADER_END_NL.search(text, nl)  # led by "\n": no attempt at every character
+        end = m.start() + 1 if m else min(len(text), start + 4000)
     out = []
-    for kv in _KEY_VALUE.finditer(text, start, end):
-        out.append((words(kv.group(1)), kv.group(2).strip(), kv.start()))
+    # Led by the literal "**" (sre finds it in C); the line's lead before it is checked after.
+    m = _KEY_VALUE_AT.search(text, start, end)
+    while m is not None:
+        p = m.start()
+        ls = text.rfind("\n", 0, p) + 1
+        if p == ls or _KEY_LEAD.fullmatch(text, ls, p):
+            out.append((words(m.group(1)), m.group(2).strip(), ls))
+            m = _KEY_VALUE_AT.search(text, m.end(), end)
+        else:  # not a key line: no later "**" on it can be one either
+            le = text.find("\n", p, end)
+            m = None if le == -1 else _KEY_VALUE_AT.search(text, le, end)
     return tuple(out), end
 
 
@@ -559,20 +573,19 @@ class StatusLine:
 
 def last_status_line(text: str, fences: Fences, lines: Lines) -> StatusLine | None:
     """The last ``**Status**:`` or ``**Final Status**:`` line at a line start, outside
-    fences, not a placeholder: found from the end, so a long document costs a backwards
-    search for each spelling. (Real tasks close with ``**Final Status**: In Progress`` below
+    fences, not a placeholder: found from the end, so a long document costs one backwards
+    search for "Status". (Real tasks close with ``**Final Status**: In Progress`` below
     an earlier ``**Status**: Phase 1 COMPLETE``: the final one decides.)"""
-    plain = text.rfind("**Status")
-    final = text.rfind("**Final Status")
-    while True:
-        if plain == -1 and final == -1:
-            return None
-        if plain > final:
-            pos = plain
-            plain = text.rfind("**Status", 0, pos)
+    q = text.rfind("Status")  # one backwards search serves both spellings
+    while q != -1:
+        if q >= 2 and text.startswith("**", q - 2):
+            pos = q - 2
+        elif q >= 8 and text.startswith("**Final ", q - 8):
+            pos = q - 8
         else:
-            pos = final
-            final = text.rfind("**Final Status", 0, pos)
+            q = text.rfind("Status", 0, q)
+            continue
+        q = text.rfind("Status", 0, pos)
         m = _STATUS_LINE.match(text, pos)
         if m is None:
             continue
@@ -584,6 +597,7 @@ def last_status_line(text: str, fences: Fences, lines: Lines) -> StatusLine | No
         norm = normalise_status(raw)
         if norm is not None:
             return StatusLine(raw, norm, text.count("\n", 0, pos) + 1)
+    return None
 
 
 # ---------------------------------------------------------------------------------------

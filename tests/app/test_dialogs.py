@@ -196,13 +196,18 @@ async def test_a_wrapped_log_entry_is_indented_under_its_text():
         assert log.max_scroll_x == 0  # and nothing to scroll sideways to
 
 
+async def open_help(pilot):
+    """The help screen's table, opened once the workspace has loaded."""
+    await loaded(pilot)
+    await pilot.press("question_mark")
+    await pilot.pause()
+    return pilot.app.screen.query_one("#help-table")
+
+
 async def test_help_wraps_a_long_action_instead_of_scrolling_sideways():
     app = demo_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await loaded(pilot)
-        await pilot.press("question_mark")
-        await pilot.pause()
-        table = app.screen.query_one("#help-table")
+        table = await open_help(pilot)
         assert table.max_scroll_x == 0 and not table.show_horizontal_scrollbar
         palette = next(i for i, row in enumerate(app.screen.rows) if row[0] == "ctrl+p")
         await pilot.press("end")  # the row is near the last
@@ -298,10 +303,7 @@ async def test_a_long_problem_can_be_read_whole_below_the_list(tmp_path):
 async def test_help_scrolls_with_the_keys_and_shows_the_ids_at_80x24():
     app = demo_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await loaded(pilot)
-        await pilot.press("question_mark")
-        await pilot.pause()
-        table = app.screen.query_one("#help-table")
+        table = await open_help(pilot)
         region = table.region
 
         def rows() -> list[str]:
